@@ -1,0 +1,33 @@
+# The two commands of the README: `make lab` (set up + run the local lab) and `make test`.
+SHELL := /bin/bash
+ENV := source scripts/env.sh &&
+
+.PHONY: setup lab lab-clean test test-unit test-integration sanity lint molecule
+
+setup:
+	scripts/bootstrap.sh
+
+lab:
+	scripts/bootstrap.sh python proxy
+	$(ENV) ansible-playbook playbooks/lab.yml $(LAB_ARGS)
+
+lab-clean:
+	$(ENV) ansible-playbook playbooks/lab.yml -e lab_state=absent
+
+test: setup
+	scripts/test.sh
+
+test-unit:
+	$(ENV) pytest -m "not integration and not e2e" tests
+
+test-integration:
+	$(ENV) pytest -m "integration or e2e" tests
+
+sanity:
+	scripts/sanity.sh
+
+lint:
+	$(ENV) ansible-lint --profile production
+
+molecule:
+	$(ENV) molecule test --all

@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# Source this file to get the tool paths the Makefile, the lab and the tests use.
+# Everything downloaded lives under DATASTACK_CACHE so a second run on the same machine is fast.
+DATASTACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DATASTACK_ROOT
+export DATASTACK_CACHE="${DATASTACK_CACHE:-$HOME/.cache/datastack}"
+export DATASTACK_VENV="${DATASTACK_VENV:-$DATASTACK_ROOT/.venv}"
+export PIP_CACHE_DIR="${PIP_CACHE_DIR:-$HOME/.cache/pip}"
+export npm_config_cache="${npm_config_cache:-$HOME/.cache/npm}"
+export GOPATH="${GOPATH:-$DATASTACK_CACHE/go}"
+export GOMODCACHE="${GOMODCACHE:-$DATASTACK_CACHE/go/pkg/mod}"
+export HELM_PLUGINS="${HELM_PLUGINS:-$DATASTACK_CACHE/helm/plugins}"
+export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$DATASTACK_CACHE/helm/cache}"
+export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$DATASTACK_CACHE/helm/config}"
+export HELM_DATA_HOME="${HELM_DATA_HOME:-$DATASTACK_CACHE/helm/data}"
+export PATH="$DATASTACK_VENV/bin:$DATASTACK_CACHE/node/node_modules/.bin:$DATASTACK_CACHE/bin:$GOPATH/bin:$PATH"
+# The collection is used from a collections path that points at this checkout.
+export ANSIBLE_COLLECTIONS_PATH="$DATASTACK_CACHE/collections:${ANSIBLE_COLLECTIONS_PATH:-}"
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH%:}"
+mkdir -p "$DATASTACK_CACHE/collections/ansible_collections/datastack"
+ln -sfn "$DATASTACK_ROOT" "$DATASTACK_CACHE/collections/ansible_collections/datastack/jupyterhub"
+# JDK 21+ for Keycloak: the newest Temurin or OpenJDK under /usr/lib/jvm that is at least 21.
+if [ -z "${DATASTACK_JAVA_HOME:-}" ]; then
+  for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
+    if [ -x "$jdk/bin/java" ]; then
+      major=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}')
+      if [ "${major%%.*}" -ge 21 ] 2>/dev/null; then DATASTACK_JAVA_HOME="${jdk%/}"; break; fi
+    fi
+  done
+fi
+export DATASTACK_JAVA_HOME="${DATASTACK_JAVA_HOME:-}"

@@ -1,0 +1,8 @@
+"""Shared pytest set-up: real servers and an Ansible runner, each in its own fixture module."""
+
+pytest_plugins = [
+    "tests.fixtures.ansible",
+    "tests.fixtures.jupyterhub",
+    "tests.fixtures.openbao",
+    "tests.fixtures.keycloak",
+]
