@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, datastack platform engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Connection options shared by every module of the action group datastack.jupyterhub.jupyterhub.
+    DOCUMENTATION = r"""
+options:
+  api_url:
+    description:
+      - The hub's REST API base, as in JupyterHub's own C(JUPYTERHUB_API_URL), for example
+        C(https://hub.example.org/hub/api). A trailing slash is accepted.
+      - If not set, the value of the E(JUPYTERHUB_API_URL) environment variable is used.
+    type: str
+    required: true
+  api_token:
+    description:
+      - The API token the module acts with, usually the token of a service such as C(admin-service).
+      - If not set, the value of the E(JUPYTERHUB_API_TOKEN) environment variable is used.
+      - It is never shown in output, logs or error messages.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify the hub's TLS certificate. Turn off only for throwaway test hubs; prefer O(ca_path).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Path of a PEM CA bundle used to verify the hub's certificate (for a private CA).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer from the hub.
+    type: int
+    default: 60
+  retries:
+    description:
+      - How many times a request is retried, with exponential backoff, after a connection error, a
+        timeout of a read, HTTP 429, 502, 503 or 504 (and any 5xx for requests that are safe to repeat).
+    type: int
+    default: 3
+notes:
+  - All modules of this group can get their connection options once per play through
+    C(module_defaults) with the group name C(group/datastack.jupyterhub.jupyterhub).
+  - Requires the C(requests) Python library on the host that runs the module.
+requirements:
+  - requests
+"""
