@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, datastack platform engineering
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: jupyterhub_service
+short_description: Add and remove JupyterHub external services at runtime
+version_added: 0.1.0
+description:
+  - Manages an external service (an API or web app that uses the hub's API and is reachable under
+    C(/services/<name>/)) through the runtime service API of JupyterHub 5 and later
+    (C(POST) and C(DELETE /hub/api/services/<name>)). The calling token needs the C(admin:services) scope.
+  - The hub has no update call. When the live service differs from the wanted one, the module removes it
+    and adds it again, and says so (RV(replaced)); the service is briefly absent while that happens.
+  - When O(url) is set the hub waits (up to 30 s) for the URL to answer before it confirms, and adds the
+    proxy route for C(/services/<name>/) at its next route check (C(JupyterHub.last_activity_interval),
+    5 minutes by default). Keep O(timeout) above 30 s.
+  - Services defined in the hub's configuration (C(JupyterHub.services), or C(hub.services) in the Zero to
+    JupyterHub values) are read-only at runtime; the module reports that they are managed there.
+  - B(Permissions) a runtime service gains permissions only through O(admin) or through C(load_roles) in the
+    hub configuration; there is no REST call for roles. A C(load_roles) entry that names a service which
+    does not exist stops the hub from starting, so give roles only to services defined in the configuration.
+author:
+  - datastack platform engineering
+extends_documentation_fragment:
+  - datastack.jupyterhub.jupyterhub
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff shows the service model, never its token.
+options:
+  name:
+    description: Name of the service; it is served under C(/services/<name>/) when O(url) is set.
+    type: str
+    required: true
+  url:
+    description:
+      - URL the proxy forwards C(/services/<name>/) to, for example an in-cluster address such as
+        C(http://gdp-service.gdp.svc.cluster.local:5000). Omit for an API-only service.
+    type: str
+  service_token:
+    description:
+      - The service's own API token (at least 8 characters; generate one with C(openssl rand -hex 32)).
+        The same token must be given to the service (its E(JUPYTERHUB_API_TOKEN)).
+      - Sent to the hub as the service's C(api_token). It is not called O(api_token) here because that
+        option is the token the module authenticates with, shared by every module of the group.
+      - The hub cannot show a service's token, so the module checks it by asking the hub who owns it;
+        a token that does not belong to the service makes the module replace the service.
+    type: str
+  display:
+    description: Show the service in the hub's Services menu.
+    type: bool
+    default: true
+  info:
+    description: Free-form information shown with the service (a dict of strings).
+    type: dict
+    default: {}
+  oauth_client_allowed_scopes:
+    description: Scopes the service may request when users log in to it with the hub's OAuth.
+    type: list
+    elements: str
+  oauth_no_confirm:
+    description: Skip the OAuth confirmation page for users of this service.
+    type: bool
+  oauth_redirect_uri:
+    description: OAuth callback URL of the service.
+    type: str
+  oauth_client_id:
+    description: OAuth client id of the service (defaults to C(service-<name>) on the hub).
+    type: str
+  admin:
+    description: Give the service admin rights. Prefer a role in the hub configuration with the scopes it needs.
+    type: bool
+    default: false
+  force:
+    description:
+      - Replace the service even when nothing visible changed. Use it after changing OAuth options, which the
+        hub's service model does not show.
+    type: bool
+    default: false
+  state:
+    description: Whether the service should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: Register the GDP service (seed 000) at runtime
+  datastack.jupyterhub.jupyterhub_service:
+    api_url: https://hub.example.org/hub/api
+    api_token: "{{ services_admin_token }}"
+    name: gdp
+    url: http://gdp-service.gdp-test.svc.cluster.local:5000
+    info:
+      description: Geo data platform
+  register: gdp
+
+- name: The same, with the service's own token shared with its Deployment
+  datastack.jupyterhub.jupyterhub_service:
+    name: gdp
+    url: http://gdp-service.gdp-test.svc.cluster.local:5000
+    service_token: "{{ lookup('ansible.builtin.file', 'gdp.token') }}"
+
+- name: Check that the proxy routes to it
+  ansible.builtin.uri:
+    url: "https://hub.example.org{{ gdp.service.prefix }}tables"
+    headers:
+      Authorization: "token {{ user_token }}"
+  no_log: true
+
+- name: Remove it
+  datastack.jupyterhub.jupyterhub_service:
+    name: gdp
+    state: absent
+"""
+
+RETURN = r"""
+service:
+  description: The service model as the hub reports it after the run (no token).
+  returned: when O(state=present)
+  type: dict
+  sample:
+    name: gdp
+    url: http://gdp-service.gdp-test.svc.cluster.local:5000
+    prefix: /services/gdp/
+    display: true
+    info: {}
+    admin: false
+    kind: service
+replaced:
+  description: Whether an existing service was removed and added again to apply a change.
+  returned: always
+  type: bool
+differences:
+  description: Names of the fields that made the module add or replace the service.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_api import (
+    JupyterHubError,
+    JupyterHubModule,
+)
+
+# Keys JupyterHub 5/6 accepts for a runtime service; anything else is a 400 (NOTES.md).
+RUNTIME_SERVICE_KEYS = frozenset([
+    "name", "admin", "url", "oauth_client_allowed_scopes", "api_token", "info", "display",
+    "oauth_no_confirm", "oauth_client_id", "oauth_redirect_uri",
+])
+COMPARED_FIELDS = ("url", "display", "info", "admin")
+MIN_TOKEN_LENGTH = 8
+
+
+def build_body(params):
+    """The POST body from the module's options; refuses what the hub would refuse."""
+    body = dict(display=params["display"], info=params["info"] or {}, admin=params["admin"])
+    if params.get("service_token") is not None:
+        body["api_token"] = params["service_token"]
+    for key in ("url", "oauth_client_allowed_scopes", "oauth_no_confirm", "oauth_redirect_uri",
+                "oauth_client_id"):
+        if params.get(key) is not None:
+            body[key] = params[key]
+    unknown = set(body) - RUNTIME_SERVICE_KEYS
+    if unknown:
+        raise ValueError("JupyterHub does not accept %s for a runtime service" % ", ".join(sorted(unknown)))
+    token = body.get("api_token")
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        # JupyterHub 6.1 answers 500 and keeps a half-made service in memory for such a token.
+        raise ValueError("service_token must be at least %d characters long (the hub fails on shorter ones); "
+                         "generate one with `openssl rand -hex 32`" % MIN_TOKEN_LENGTH)
+    return body
+
+
+def differences(live, body):
+    """Fields of ``body`` that the live model shows differently."""
+    out = []
+    for field in COMPARED_FIELDS:
+        wanted = body.get(field, "" if field == "url" else None)
+        have = live.get(field)
+        if field == "url":
+            wanted, have = (wanted or "").rstrip("/"), (have or "").rstrip("/")
+        if wanted != have:
+            out.append(field)
+    return out
+
+
+def token_belongs_to(hub, token, name):
+    try:
+        owner = hub.whoami(token=token)
+    except JupyterHubError:
+        return False
+    return owner.get("kind") == "service" and owner.get("name") == name
+
+
+def visible(model):
+    return dict((k, v) for k, v in (model or {}).items() if k not in ("api_token",))
+
+
+def main():
+    module = JupyterHubModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            url=dict(type="str"),
+            service_token=dict(type="str", no_log=True, aliases=["service_api_token"]),
+            display=dict(type="bool", default=True),
+            info=dict(type="dict", default={}),
+            oauth_client_allowed_scopes=dict(type="list", elements="str"),
+            oauth_no_confirm=dict(type="bool"),
+            oauth_redirect_uri=dict(type="str"),
+            oauth_client_id=dict(type="str"),
+            admin=dict(type="bool", default=False),
+            force=dict(type="bool", default=False),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    name = params["name"]
+    if not name or "/" in name or name != name.strip():
+        module.fail_json(msg="invalid service name %r: use a non-empty name without '/' or surrounding spaces"
+                         % name)
+    try:
+        body = build_body(params) if params["state"] == "present" else None
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    hub = module.hub
+    result = dict(changed=False, replaced=False, differences=[])
+    try:
+        live = hub.get_service(name)
+        if params["state"] == "absent":
+            if live is not None:
+                result["changed"] = True
+                if not module.check_mode:
+                    hub.delete_service(name)
+            result["diff"] = dict(before=visible(live), after={})
+            module.exit_json(**result)
+        diffs = differences(live, body) if live is not None else ["exists"]
+        if live is not None and body.get("api_token") and not token_belongs_to(hub, body["api_token"], name):
+            diffs.append("service_token")
+        if live is not None and params["force"] and not diffs:
+            diffs.append("force")
+        result["differences"] = diffs
+        after = live
+        if diffs:
+            result["changed"] = True
+            result["replaced"] = live is not None
+            expected = dict(visible(live), **dict((k, v) for k, v in body.items() if k in COMPARED_FIELDS))
+            expected["name"] = name
+            after = expected
+            if not module.check_mode:
+                if live is not None:
+                    hub.delete_service(name)
+                after = hub.create_service(name, body)
+        result["service"] = visible(after)
+        result["diff"] = dict(before=visible(live), after=visible(after))
+    except JupyterHubError as error:
+        module.fail_hub(error, **result)
+    finally:
+        hub.close()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

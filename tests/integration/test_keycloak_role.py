@@ -1,0 +1,243 @@
+"""The keycloak role against a real Keycloak: create, no change, update, check mode, errors, no secrets."""
+
+import json
+import os
+import re
+import secrets
+import stat
+
+import pytest
+import requests
+
+from tests.fixtures.procs import free_port
+
+pytestmark = pytest.mark.integration
+
+ROLE = "datastack.jupyterhub.keycloak"
+
+
+def role_play(extra_tasks=()):
+    return [{
+        "hosts": "localhost",
+        "gather_facts": False,
+        "roles": [ROLE],
+        "tasks": [
+            {"name": "oidc", "ansible.builtin.debug": {"var": "keycloak_oidc"}},
+            {"name": "oauthenticator", "ansible.builtin.debug": {"var": "keycloak_oauthenticator"}},
+            *extra_tasks,
+        ],
+    }]
+
+
+def changed_tasks(result):
+    return [r["_task"] for r in result.task_results() if r.get("changed")]
+
+
+@pytest.fixture(scope="module")
+def setup(keycloak, tmp_path_factory):
+    """Variables for one realm of this module, its users' passwords and the crypt key file."""
+    state = tmp_path_factory.mktemp("keycloak-role")
+    realm = "kc-role-" + secrets.token_hex(3)
+    variables = {
+        "keycloak_url": keycloak.url,
+        "keycloak_admin_user": keycloak.admin_user,
+        "keycloak_admin_password": keycloak.admin_password,
+        "keycloak_realm": realm,
+        "keycloak_hub_url": "https://hub.example.org",
+        "keycloak_crypt_key_file": str(state / "crypt_key"),
+        "keycloak_users": [
+            {"username": "demo", "password": "demo-" + secrets.token_urlsafe(12), "groups": ["jupyterhub-users"]},
+            {"username": "boss", "password": "boss-" + secrets.token_urlsafe(12), "groups": ["jupyterhub-admins"]},
+        ],
+    }
+    return {"vars": variables, "realm": realm, "state": state}
+
+
+def client(keycloak, realm):
+    clients = keycloak.admin("GET", "/%s/clients" % realm, params={"clientId": "jupyterhub"}).json()
+    assert len(clients) == 1, clients
+    return clients[0]
+
+
+def test_first_run_creates_and_second_run_changes_nothing(ansible, keycloak, setup):
+    first = ansible.playbook(role_play(), extra_vars=setup["vars"])
+    assert first.rc == 0, first
+    assert "Ensure the realm" in changed_tasks(first)
+    assert "Ensure the confidential OIDC client" in changed_tasks(first)
+
+    made = client(keycloak, setup["realm"])
+    assert made["publicClient"] is False and made["standardFlowEnabled"] is True
+    assert made["redirectUris"] == ["https://hub.example.org/hub/oauth_callback"]
+    assert made["webOrigins"] == ["https://hub.example.org"]
+    assert made["attributes"]["post.logout.redirect.uris"] == "https://hub.example.org/hub/login"
+    mapper = [m for m in made["protocolMappers"] if m["protocolMapper"] == "oidc-group-membership-mapper"]
+    assert mapper and mapper[0]["config"]["claim.name"] == "groups"
+
+    groups = {g["name"] for g in keycloak.admin("GET", "/%s/groups" % setup["realm"]).json()}
+    assert {"jupyterhub-users", "jupyterhub-admins"} <= groups
+    demo = keycloak.admin("GET", "/%s/users" % setup["realm"], params={"username": "demo", "exact": "true"}).json()[0]
+    demo_groups = keycloak.admin("GET", "/%s/users/%s/groups" % (setup["realm"], demo["id"])).json()
+    assert [g["name"] for g in demo_groups] == ["jupyterhub-users"]
+
+    key_file = setup["state"] / "crypt_key"
+    crypt_key = key_file.read_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", crypt_key)
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+
+    second = ansible.playbook(role_play(), extra_vars=setup["vars"])
+    assert second.rc == 0, second
+    assert changed_tasks(second) == []
+    assert key_file.read_text().strip() == crypt_key, "the crypt key must be kept across runs"
+
+
+def test_facts_match_keycloak_discovery(ansible, keycloak, setup):
+    result = ansible.playbook(role_play(), extra_vars=setup["vars"])
+    assert result.rc == 0, result
+    oidc = result.task("oidc")["keycloak_oidc"]
+    discovery = requests.get("%s/realms/%s/.well-known/openid-configuration" % (keycloak.url, setup["realm"]),
+                             timeout=10).json()
+    assert oidc["issuer"] == discovery["issuer"]
+    assert oidc["authorize_url"] == discovery["authorization_endpoint"]
+    assert oidc["token_url"] == discovery["token_endpoint"]
+    assert oidc["userinfo_url"] == discovery["userinfo_endpoint"]
+    assert oidc["logout_url"] == discovery["end_session_endpoint"]
+    assert oidc["client_id"] == "jupyterhub" and oidc["realm"] == setup["realm"]
+    assert oidc["username_claim"] == "preferred_username"
+
+    oauth = result.task("oauthenticator")["keycloak_oauthenticator"]
+    assert oauth["oauth_callback_url"] == "https://hub.example.org/hub/oauth_callback"
+    assert oauth["logout_redirect_url"] == (
+        discovery["end_session_endpoint"]
+        + "?post_logout_redirect_uri=https%3A%2F%2Fhub.example.org%2Fhub%2Flogin&client_id=jupyterhub")
+    assert oauth["scope"] == ["openid", "profile", "email"]
+    assert oauth["allowed_groups"] == ["jupyterhub-users", "jupyterhub-admins"]
+    assert oauth["admin_groups"] == ["jupyterhub-admins"]
+    assert oauth["enable_auth_state"] is True and oauth["manage_groups"] is True
+    assert not {"client_secret", "crypt_key"} & set(oauth)
+
+
+def test_oauthenticator_fact_holds_only_real_traits(ansible, setup):
+    """Z2JH passes hub.config.GenericOAuthenticator through unchecked: every key must be a real trait."""
+    from oauthenticator.generic import GenericOAuthenticator
+    from traitlets.config import Config
+
+    result = ansible.playbook(role_play(), extra_vars=setup["vars"])
+    oauth = result.task("oauthenticator")["keycloak_oauthenticator"]
+    traits = set(GenericOAuthenticator.class_trait_names(config=True))
+    assert set(oauth) - traits == set()
+    # The values load too (manage_groups must come with allowed_groups/admin_groups, types must fit).
+    authenticator = GenericOAuthenticator(config=Config({"GenericOAuthenticator": oauth}))
+    assert authenticator.admin_groups == {"jupyterhub-admins"}
+    assert authenticator.auth_refresh_age == 300
+
+
+def test_check_mode_changes_nothing_and_a_new_redirect_uri_is_applied(ansible, keycloak, setup):
+    moved = dict(setup["vars"], keycloak_hub_url="https://jupyter.example.org/")
+    checked = ansible.playbook(role_play(), extra_vars=moved, check=True)
+    assert checked.rc == 0, checked
+    assert "Ensure the confidential OIDC client" in changed_tasks(checked)
+    assert client(keycloak, setup["realm"])["redirectUris"] == ["https://hub.example.org/hub/oauth_callback"]
+
+    applied = ansible.playbook(role_play(), extra_vars=moved)
+    assert applied.rc == 0, applied
+    assert changed_tasks(applied) == ["Ensure the confidential OIDC client"]
+    updated = client(keycloak, setup["realm"])
+    assert updated["redirectUris"] == ["https://jupyter.example.org/hub/oauth_callback"]
+    assert updated["attributes"]["post.logout.redirect.uris"] == "https://jupyter.example.org/hub/login"
+
+    again = ansible.playbook(role_play(), extra_vars=moved, check=True)
+    assert changed_tasks(again) == []
+
+
+def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
+    fresh = dict(setup["vars"], keycloak_realm="kc-check-" + secrets.token_hex(3), keycloak_crypt_key_file="")
+    result = ansible.playbook(role_play(), extra_vars=fresh, check=True)
+    assert result.rc == 0, result
+    assert "Ensure the realm" in changed_tasks(result)
+    answer = requests.get("%s/realms/%s" % (keycloak.url, fresh["keycloak_realm"]), timeout=10)
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"keycloak_admin_password": "not-the-password"}, "refused the login of 'admin'"),
+    ({"keycloak_realm": "team/a"}, "is not a usable realm name"),
+    ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
+])
+def test_clear_errors(ansible, setup, override, message):
+    result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)
+    assert result.rc != 0
+    assert message in result.output, result
+    assert "Traceback" not in result.output
+
+
+def test_unreachable_server_is_explained(ansible, setup):
+    nowhere = "http://127.0.0.1:%d" % free_port()
+    result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], keycloak_url=nowhere), json_output=False)
+    assert result.rc != 0
+    assert "Cannot reach Keycloak at %s" % nowhere in result.output, result
+    assert "Traceback" not in result.output
+
+
+def test_wrong_base_path_is_explained(ansible, keycloak, setup):
+    result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], keycloak_url=keycloak.url + "/auth"),
+                              json_output=False)
+    assert result.rc != 0
+    assert "is not Keycloak's base URL" in result.output, result
+
+
+def test_no_secret_in_verbose_output(ansible, keycloak, setup):
+    fresh = dict(setup["vars"], keycloak_realm="kc-vvv-" + secrets.token_hex(3),
+                 keycloak_crypt_key_file=str(setup["state"] / "vvv_crypt_key"))
+    result = ansible.playbook(role_play(), extra_vars=fresh, verbosity=3, json_output=False)
+    assert result.rc == 0, result
+    realm_client = client(keycloak, fresh["keycloak_realm"])
+    client_secret = keycloak.admin("GET", "/%s/clients/%s/client-secret"
+                                   % (fresh["keycloak_realm"], realm_client["id"])).json()["value"]
+    crypt_key = (setup["state"] / "vvv_crypt_key").read_text().strip()
+    assert len(client_secret) >= 16 and len(crypt_key) == 64
+    leaks = {
+        "client secret": client_secret,
+        "crypt key": crypt_key,
+        "admin password": keycloak.admin_password,
+        **{"password of %s" % u["username"]: u["password"] for u in fresh["keycloak_users"]},
+    }
+    # The command line carries the extra vars; look only at what Ansible printed about the tasks.
+    printed = result.output.split("PLAYBOOK:", 1)[-1]
+    assert "TASK [" in printed
+    for what, value in leaks.items():
+        assert value not in printed, "%s printed at -vvv" % what
+
+
+@pytest.mark.parametrize("store", ["vault"])
+def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup, store):
+    in_vault = dict(setup["vars"], keycloak_crypt_key_file="", keycloak_store_in_vault=True,
+                    keycloak_vault_addr=openbao.addr, keycloak_vault_token=openbao.root_token)
+    first = ansible.playbook(role_play(), extra_vars=in_vault)
+    assert first.rc == 0, first
+    kept = openbao.client().secrets.kv.v2.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
+                                                               raise_on_deleted_version=True)["data"]["data"]
+    realm_client = client(keycloak, setup["realm"])
+    secret = keycloak.admin("GET", "/%s/clients/%s/client-secret" % (setup["realm"], realm_client["id"])).json()
+    assert kept["client_secret"] == secret["value"]
+    assert re.fullmatch(r"[0-9a-f]{64}", kept["crypt_key"])
+
+    second = ansible.playbook(role_play(), extra_vars=in_vault)
+    assert second.rc == 0, second
+    assert changed_tasks(second) == []
+    again = openbao.client().secrets.kv.v2.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
+                                                                raise_on_deleted_version=True)["data"]["data"]
+    assert again["crypt_key"] == kept["crypt_key"]
+
+
+def test_hub_secret_manifest_is_built_as_data(ansible, setup, tmp_path):
+    out = tmp_path / "manifests.json"
+    dump = {"name": "dump", "ansible.builtin.copy": {
+        "content": "{{ keycloak_hub_manifests | to_json }}", "dest": str(out), "mode": "0600"}, "no_log": True}
+    result = ansible.playbook(role_play([dump]), extra_vars=setup["vars"])
+    assert result.rc == 0, result
+    (secret,) = json.loads(out.read_text())
+    assert secret["kind"] == "Secret" and secret["metadata"]["name"] == "jupyterhub-oauth"
+    assert set(secret["data"]) == {"OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"}
+    import base64
+    key = base64.b64decode(secret["data"]["JUPYTERHUB_CRYPT_KEY"]).decode()
+    assert key == (setup["state"] / "crypt_key").read_text().strip()

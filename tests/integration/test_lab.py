@@ -1,0 +1,248 @@
+"""The local lab (playbooks/lab.yml, role lab): a real hub behind the real proxy, run by Ansible."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fixtures.procs import free_port
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+DAEMON = REPO / "roles" / "lab" / "files" / "lab_daemon.py"
+LAB_PLAYBOOK = "playbooks/lab.yml"
+
+
+def alive(pid):
+    """True while ``pid`` runs (a zombie waiting for its reaper has stopped)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def changed_tasks(result):
+    return [r["_task"] for r in result.task_results() if r.get("changed")]
+
+
+def role_task(result, name):
+    """The result of the lab role's task ``name`` (the callback prefixes the role name)."""
+    return result.task("datastack.jupyterhub.lab : " + name)
+
+
+class Lab:
+    """Extra vars and paths of one lab under a temporary state directory, on free ports."""
+
+    def __init__(self, ansible, state_dir, **extra):
+        self.ansible = ansible
+        self.state = Path(state_dir)
+        self.port = free_port()
+        self.vars = {
+            "lab_state_dir": str(self.state),
+            "lab_hub_port": self.port,
+            "lab_hub_internal_port": free_port(),
+            "lab_proxy_api_port": free_port(),
+            "lab_token_user": "alice",
+        }
+        self.vars.update(extra)
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.api_url = self.url + "/hub/api"
+
+    def run(self, **extra):
+        return self.ansible.playbook(LAB_PLAYBOOK, extra_vars=dict(self.vars, **extra))
+
+    def destroy(self):
+        result = self.run(lab_state="absent")
+        # Should the playbook fail, do not leave servers behind on a shared machine.
+        if self.state.exists():
+            pid_files = [str(p) for p in self.state.rglob("*.pid")]
+            subprocess.run([sys.executable, str(DAEMON), "stop", *pid_files], check=False)
+        return result
+
+    def secret(self, name):
+        return (self.state / "secrets" / name).read_text().strip()
+
+    @property
+    def service_token(self):
+        return self.secret("admin-service.token")
+
+    def pid(self, name):
+        return int((self.state / "run" / name).read_text())
+
+    @property
+    def user_token_file(self):
+        return self.state / "tokens" / "alice.token"
+
+    def api(self, method, path, token=None, **kwargs):
+        headers = {"Authorization": "token %s" % (token or self.service_token)}
+        return requests.request(method, self.api_url + path, headers=headers, timeout=10, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def lab(ansible, tmp_path_factory):
+    state = tmp_path_factory.mktemp("lab") / "state"
+    running = Lab(ansible, state)
+    first = running.run()
+    running.first = first
+    yield running
+    running.destroy()
+
+
+def test_first_run_starts_hub_behind_proxy_and_issues_token(lab):
+    assert lab.first.rc == 0, lab.first
+    answer = requests.get(lab.api_url + "/", timeout=5)
+    assert answer.status_code == 200 and "version" in answer.json()
+    # The public port is the proxy's, and the proxy is the one whose pid file the lab keeps.
+    assert alive(lab.pid("proxy.pid")) and alive(lab.pid("jupyterhub.pid"))
+    shown = role_task(lab.first, "Show where the lab is")["msg"]
+    assert "JupyterHub: %s" % lab.url in shown
+    assert "API token of alice: %s" % lab.user_token_file in shown
+
+
+def test_secrets_are_private_files_and_not_in_config(lab):
+    for path in [lab.state / "secrets" / "admin-service.token", lab.state / "secrets" / "proxy-auth.token",
+                 lab.user_token_file, lab.state / "jupyterhub_settings.json"]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    config = (lab.state / "jupyterhub_config.py").read_text() + (lab.state / "jupyterhub_settings.json").read_text()
+    assert lab.service_token not in config and lab.secret("proxy-auth.token") not in config
+    cmdline = Path("/proc/%d/cmdline" % lab.pid("jupyterhub.pid")).read_bytes().decode()
+    assert lab.service_token not in cmdline
+    assert lab.service_token not in lab.first.output
+
+
+def test_admin_service_has_the_role_of_the_reference_deployment(lab):
+    answer = lab.api("GET", "/user")
+    assert answer.status_code == 200, answer.text
+    model = answer.json()
+    assert model["kind"] == "service" and model["name"] == "admin-service"
+    assert {"admin:users", "tokens", "admin:servers"} <= set(model["scopes"])
+    assert "admin:services" not in model["scopes"]
+
+
+def test_token_file_works_against_the_hub_as_that_user_only(lab):
+    token = lab.user_token_file.read_text().strip()
+    me = lab.api("GET", "/user", token=token)
+    assert me.status_code == 200
+    assert me.json()["name"] == "alice"
+    assert "access:servers!user=alice" in me.json()["scopes"]
+    assert lab.api("GET", "/users", token=token).status_code == 403
+    assert lab.api("GET", "/users/someone-else", token=token).status_code in (403, 404)
+
+
+def test_second_run_changes_nothing_and_keeps_the_hub(lab):
+    hub_pid = lab.pid("jupyterhub.pid")
+    token = lab.user_token_file.read_text()
+    again = lab.run()
+    assert again.rc == 0, again
+    assert again.stats["localhost"]["changed"] == 0, changed_tasks(again)
+    assert lab.pid("jupyterhub.pid") == hub_pid
+    assert lab.user_token_file.read_text() == token
+
+
+def test_lost_token_file_gets_a_new_token_and_the_old_one_is_revoked(lab):
+    old = lab.user_token_file.read_text().strip()
+    lab.user_token_file.unlink()
+    result = lab.run()
+    assert result.rc == 0, result
+    new = lab.user_token_file.read_text().strip()
+    assert new != old
+    assert lab.api("GET", "/user", token=new).json()["name"] == "alice"
+    assert lab.api("GET", "/user", token=old).status_code in (401, 403)
+    notes = [t["note"] for t in lab.api("GET", "/users/alice/tokens").json()["api_tokens"]]
+    assert notes.count("token-playbook") == 1
+
+
+def test_extension_points_restart_the_hub_only_when_config_changes(lab, tmp_path):
+    """Extra config file, plain environment and a secret-file environment reach the hub."""
+    probe = tmp_path / "probe.json"
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret-value-%d\n" % os.getpid())
+    secret.chmod(0o600)
+    extra = tmp_path / "extra_config.py"
+    extra.write_text(
+        "import json, os\n"
+        "with open(%r, 'w') as out:\n"
+        "    json.dump({'plain': os.environ.get('LAB_PLAIN'), 'secret': os.environ.get('LAB_SECRET'),\n"
+        "               'has_c': type(c).__name__}, out)\n" % str(probe)
+    )
+    hub_pid = lab.pid("jupyterhub.pid")
+    hooks = {
+        "lab_hub_extra_config_files": [str(extra)],
+        "lab_hub_environment": {"LAB_PLAIN": "plain-value"},
+        "lab_hub_environment_secret_files": {"LAB_SECRET": str(secret)},
+    }
+    result = lab.run(**hooks)
+    assert result.rc == 0, result
+    assert lab.pid("jupyterhub.pid") != hub_pid
+    assert not alive(hub_pid)
+    seen = json.loads(probe.read_text())
+    assert seen == {"plain": "plain-value", "secret": secret.read_text().strip(), "has_c": "Config"}
+    assert secret.read_text().strip() not in (lab.state / "jupyterhub_settings.json").read_text()
+    assert secret.read_text().strip() not in result.output
+
+    restarted_pid = lab.pid("jupyterhub.pid")
+    same = lab.run(**hooks)
+    assert same.stats["localhost"]["changed"] == 0, changed_tasks(same)
+    assert lab.pid("jupyterhub.pid") == restarted_pid
+
+    # A changed extra file restarts the hub too.
+    extra.write_text(extra.read_text() + "# changed\n")
+    changed = lab.run(**hooks)
+    assert changed.rc == 0, changed
+    assert lab.pid("jupyterhub.pid") != restarted_pid
+
+
+def test_hub_killed_without_cleanup_is_started_again(lab):
+    """A dead hub leaves its proxy behind; the next run must take over, not answer 404s."""
+    hub_pid = lab.pid("jupyterhub.pid")
+    os.kill(hub_pid, 9)
+    deadline = time.monotonic() + 10
+    while alive(hub_pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    result = lab.run()
+    assert result.rc == 0, result
+    assert "datastack.jupyterhub.lab : Start the hub behind configurable-http-proxy" in changed_tasks(result)
+    assert lab.api("GET", "/users/alice").status_code == 200
+
+
+def test_absent_stops_every_server_and_removes_the_state(lab):
+    pids = [int(p.read_text()) for p in lab.state.rglob("*.pid")]
+    assert len(pids) >= 2
+    result = lab.destroy()
+    assert result.rc == 0, result
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in pids)
+    assert not lab.state.exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(lab.api_url + "/", timeout=3)
+    again = lab.destroy()
+    assert again.rc == 0 and again.stats["localhost"]["changed"] == 0
+
+
+@pytest.mark.integration
+def test_stop_leaves_a_process_alone_whose_pid_file_is_older_than_it(tmp_path):
+    """A stale pid file whose number was reused by a newer process must not kill that process."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        pid_file = tmp_path / "other.pid"
+        pid_file.write_text(str(sleeper.pid))
+        old = time.time() - 3600
+        os.utime(pid_file, (old, old))
+        out = subprocess.run([sys.executable, str(DAEMON), "stop", str(pid_file)], capture_output=True,
+                             text=True, check=True)
+        assert sleeper.poll() is None
+        assert not pid_file.exists()
+        assert json.loads(out.stdout)["stopped"] == [str(pid_file)]
+    finally:
+        sleeper.kill()
+        sleeper.wait()

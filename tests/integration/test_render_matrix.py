@@ -1,0 +1,337 @@
+"""render.yml through the real roles, for a matrix of variable sets, validated like CI would.
+
+No server is contacted: the values are checked against the Z2JH chart's JSON schema of the
+targeted chart version, the option names against the real JupyterHub/OAuthenticator/KubeSpawner
+classes, the Kubernetes manifests with kubernetes-validate (strict) and the ExternalSecrets
+against the external-secrets CRD.
+"""
+
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from tests.unit.test_z2jh_checks import all_problems, run_extra_config
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMAS = Path("/work/shared/z2jh")
+VAULT_FILES = REPO / "roles" / "vault" / "files"
+K8S_VERSION = "1.31.0"
+ESO_VERSION = "v1.3.2"
+SENTINEL = "s3cr3t-that-must-never-be-rendered"
+
+BASE = {"z2jh_host": "jupyter.example.com", "z2jh_oidc_issuer": "https://auth.example.com/realms/datastack"}
+ALL_PROFILES = {"z2jh_profile_%s_enabled" % slug: True for slug in (
+    "minimal", "base", "datascience", "pyspark", "pytorch", "tensorflow", "buun_stack", "buun_stack_cuda")}
+GDP = {"name": "gdp", "url": "http://gdp-service.gdp-test.svc.cluster.local:5000",
+       "secret_name": "gdp-service-secret", "secret_key": "gdp_api_token", "scopes": ["read:users"],
+       "display": False}
+EOEPCA = {"slug": "eoepca", "display_name": "EOEPCA profile", "description": "EO processing",
+          "kubespawner_override": {"image": "eoepca/pde-container:1.0.3", "cpu_limit": 4, "mem_limit": "8G"}}
+VAULT = {"vault_enabled": True, "z2jh_vault_addr": "https://vault.example.com:8200"}
+
+VARIANTS = {
+    "default": dict(BASE),
+    "all-profiles-gpu-services": dict(BASE, **ALL_PROFILES, z2jh_gpu_enabled=True, z2jh_gpu_limit=2,
+                                      z2jh_extra_profiles=[EOEPCA], z2jh_services=[GDP],
+                                      jupyterhub_mcp_enabled=True),
+    "vault-nfs-static": dict(BASE, **VAULT, nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter",
+                             keycloak_client_secret=SENTINEL, z2jh_oauth_client_secret=SENTINEL),
+    "no-keycloak-provisioner-nvidia": dict(VAULT, keycloak_enabled=False, nfs_enabled=True,
+                                           nfs_mode="provisioner", nfs_server="nfs.example.com",
+                                           nfs_path="/export", nvidia_enabled=True),
+    "chart-4.4.0-facts-from-roles": dict(
+        BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.4.0", nvidia_enabled=True,
+        nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter", z2jh_services=[GDP],
+        keycloak_oidc={"issuer": "https://sso.example.org/realms/r", "client_id": "hub",
+                       "authorize_url": "https://sso.example.org/a", "token_url": "https://sso.example.org/t",
+                       "userinfo_url": "https://sso.example.org/u", "logout_url": "https://sso.example.org/l",
+                       "realm": "r", "username_claim": "email"},
+        keycloak_oauthenticator={"allowed_groups": ["jupyter"], "manage_groups": True, "claim_groups_key": "groups"},
+        vault_hub={"addr": "https://openbao.internal:8200", "kv_mount": "kv", "token_role": "nb-user",
+                   "user_policy_prefix": "nb-", "user_path_prefix": "nb/users", "admin_token_path": "hub/admin",
+                   "admin_service_path": "hub/service", "user_token_ttl": "12h", "user_token_max_ttl": "7d1h",
+                   "ca_bundle": "/etc/ssl/vault-ca.pem", "admin_policy": "jupyterhub-admin",
+                   "admin_service_path_unused": "x"},
+        keycloak_client_secret=SENTINEL, z2jh_crypt_key=SENTINEL, jupyterhub_mcp_enabled=True),
+}
+
+
+class Rendered:
+    def __init__(self, name, variables, root, output):
+        self.name, self.vars, self.root, self.output = name, variables, root, output
+        self.files = {str(p.relative_to(root)): p for p in sorted(root.rglob("*.yaml"))}
+        self.docs = {name: yaml.safe_load(path.read_text()) for name, path in self.files.items()}
+        self.values = self.docs["z2jh/values.yaml"]
+
+    def manifests(self):
+        return {name: doc for name, doc in self.docs.items() if not name.endswith("values.yaml")}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def rendered(request, ansible, tmp_path_factory):
+    root = tmp_path_factory.mktemp(request.param)
+    variables = VARIANTS[request.param]
+    result = ansible.playbook("playbooks/render.yml", extra_vars=dict(variables, render_dir=str(root)),
+                              verbosity=3, json_output=False)
+    assert result.rc == 0, result
+    return Rendered(request.param, variables, root, result.output)
+
+
+@pytest.fixture(scope="session")
+def external_secret_schema(tmp_path_factory):
+    """The ExternalSecret v1 schema from the external-secrets module (Go module proxy, cached)."""
+    try:
+        out = subprocess.run(["go", "mod", "download", "-json",
+                              "github.com/external-secrets/external-secrets@" + ESO_VERSION],
+                             capture_output=True, text=True, timeout=600, check=True,
+                             cwd=tmp_path_factory.mktemp("gomod"))
+        crd = Path(json.loads(out.stdout)["Dir"]) / "config/crds/bases/external-secrets.io_externalsecrets.yaml"
+        doc = yaml.safe_load(crd.read_text())
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:  # pragma: no cover
+        pytest.skip("external-secrets CRD not available from the Go module proxy: %s" % exc)
+    version = next(v for v in doc["spec"]["versions"] if v["name"] == "v1")
+    return _strict(version["schema"]["openAPIV3Schema"])
+
+
+def _strict(schema):
+    """Reject unknown fields like the API server's strict field validation does."""
+    if isinstance(schema, dict):
+        schema = {k: _strict(v) for k, v in schema.items()}
+        if "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
+            schema.setdefault("additionalProperties", False)
+    elif isinstance(schema, list):
+        schema = [_strict(v) for v in schema]
+    return schema
+
+
+def _without_required(schema):
+    """Helm validates our values merged over the chart's defaults, which fill every required key."""
+    if isinstance(schema, dict):
+        return {k: _without_required(v) for k, v in schema.items() if k != "required"}
+    if isinstance(schema, list):
+        return [_without_required(v) for v in schema]
+    return schema
+
+
+def test_the_schema_still_rejects_unknown_keys():
+    schema = _without_required(json.loads((SCHEMAS / "values.schema-4.2.0.json").read_text()))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validators.validator_for(schema)(schema).validate({"hub": {"db": {"typo": 1}}})
+
+
+def _profiles(values):
+    return {p["slug"]: p for p in values["singleuser"]["profileList"]}
+
+
+def _vault_on(r):
+    return r.vars.get("vault_enabled", False)
+
+
+def test_every_document_is_written(rendered):
+    names = set(rendered.files)
+    expected = {"z2jh/values.yaml", "z2jh/namespace-jupyter.yaml", "z2jh/helmrepository-jupyterhub.yaml",
+                "z2jh/helmrelease-jupyterhub.yaml"}
+    if _vault_on(rendered):
+        expected |= {"z2jh/externalsecret-jupyterhub-vault-token.yaml",
+                     "z2jh/externalsecret-jupyterhub-admin-service-token.yaml"}
+    if rendered.vars.get("nvidia_enabled"):
+        expected |= {"nvidia/runtimeclass-nvidia.yaml", "nvidia/values.yaml", "nvidia/namespace-nvidia-device-plugin.yaml",
+                     "nvidia/helmrepository-nvidia-device-plugin.yaml", "nvidia/helmrelease-nvidia-device-plugin.yaml"}
+    if rendered.vars.get("nfs_mode") == "provisioner":
+        expected |= {"nfs/values.yaml", "nfs/namespace-nfs-provisioner.yaml",
+                     "nfs/helmrepository-nfs-subdir-external-provisioner.yaml",
+                     "nfs/helmrelease-nfs-subdir-external-provisioner.yaml"}
+    elif rendered.vars.get("nfs_enabled"):
+        expected |= {"nfs/persistentvolume-jupyter-nfs-pv.yaml", "nfs/persistentvolumeclaim-jupyter-nfs-pvc.yaml"}
+    assert names == expected
+
+
+def test_values_validate_against_the_chart_schema(rendered):
+    version = rendered.vars.get("z2jh_chart_version", "4.2.0")
+    schema = _without_required(json.loads((SCHEMAS / ("values.schema-%s.json" % version)).read_text()))
+    jsonschema.validators.validator_for(schema)(schema).validate(rendered.values)
+    release = rendered.docs["z2jh/helmrelease-jupyterhub.yaml"]
+    assert release["spec"]["chart"]["spec"]["version"] == version
+    assert release["spec"]["values"] == rendered.values
+
+
+def test_options_are_real_traits_and_service_fields(rendered):
+    assert all_problems(rendered.values) == []
+
+
+def test_manifests_validate_against_kubernetes_and_crds(rendered, external_secret_schema):
+    checked = 0
+    for name, doc in rendered.manifests().items():
+        group = doc["apiVersion"].split("/")[0]
+        if doc["kind"] == "ExternalSecret":
+            assert doc["apiVersion"] == "external-secrets.io/v1"
+            jsonschema.Draft7Validator(external_secret_schema).validate(doc)
+        elif group.endswith("fluxcd.io"):
+            assert doc["kind"] in {"HelmRepository", "HelmRelease"}, name
+            assert doc["apiVersion"] in {"source.toolkit.fluxcd.io/v1", "helm.toolkit.fluxcd.io/v2"}, name
+        else:
+            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        checked += 1
+    assert checked == len(rendered.files) - sum(1 for n in rendered.files if n.endswith("values.yaml"))
+
+
+def test_a_broken_external_secret_is_rejected(external_secret_schema):
+    doc = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "x"},
+           "spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                    "data": [{"secretKey": "token", "remoteRef": {"key": "k", "propertty": "token"}}]}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(external_secret_schema).validate(doc)
+
+
+def test_profiles_follow_the_switches(rendered):
+    profiles = _profiles(rendered.values)
+    if "z2jh_profile_minimal_enabled" in rendered.vars:
+        expected = {"minimal", "base", "datascience", "pyspark", "pytorch", "tensorflow", "buun-stack", "buun-stack-cuda"}
+    else:
+        expected = {"datascience"}
+    expected |= {p["slug"] for p in rendered.vars.get("z2jh_extra_profiles", [])}
+    assert set(profiles) == expected
+    assert [slug for slug, p in profiles.items() if p["default"]] == ["datascience"]
+    assert profiles["datascience"]["kubespawner_override"]["image"] == "quay.io/jupyter/datascience-notebook:python-3.12"
+    if "eoepca" in profiles:
+        assert profiles["eoepca"]["kubespawner_override"] == dict(
+            EOEPCA["kubespawner_override"], extra_pod_config={"runtimeClassName": "nvidia"})
+
+
+def test_gpu_settings(rendered):
+    gpu = rendered.vars.get("z2jh_gpu_enabled") or rendered.vars.get("nvidia_enabled", False)
+    for slug, profile in _profiles(rendered.values).items():
+        override = profile["kubespawner_override"]
+        assert override.get("extra_pod_config", {}).get("runtimeClassName") == ("nvidia" if gpu else None), slug
+        limit = override.get("extra_resource_limits", {}).get("nvidia.com/gpu")
+        wanted = str(rendered.vars.get("z2jh_gpu_limit", 1)) if gpu and slug in {"pytorch", "tensorflow", "buun-stack-cuda"} else None
+        assert limit == wanted, slug
+
+
+def test_storage_and_database(rendered):
+    singleuser, hub = rendered.values["singleuser"], rendered.values["hub"]
+    assert singleuser["fsGid"] == 100
+    assert hub["db"]["type"] == "sqlite-pvc" and hub["db"]["pvc"]["storage"] == "1Gi"
+    storage = singleuser["storage"]
+    if rendered.vars.get("nfs_enabled") and rendered.vars.get("nfs_mode", "static") == "static":
+        assert storage["type"] == "static"
+        assert storage["static"] == {"pvcName": "jupyter-nfs-pvc", "subPath": "{username}"}
+        claim = rendered.docs["nfs/persistentvolumeclaim-jupyter-nfs-pvc.yaml"]
+        volume = rendered.docs["nfs/persistentvolume-jupyter-nfs-pv.yaml"]
+        assert claim["spec"]["volumeName"] == volume["metadata"]["name"]
+        assert volume["spec"]["nfs"] == {"server": rendered.vars["nfs_server"], "path": rendered.vars["nfs_path"]}
+        assert volume["spec"]["accessModes"] == ["ReadWriteMany"]
+    else:
+        assert storage["type"] == "dynamic"
+        wanted = "nfs-client" if rendered.vars.get("nfs_mode") == "provisioner" else None
+        assert storage["dynamic"]["storageClass"] == wanted
+
+
+def test_culling(rendered):
+    assert rendered.values["cull"] == {"enabled": True, "timeout": 7200, "every": 600, "maxAge": 604800}
+
+
+def test_authentication(rendered):
+    hub = rendered.values["hub"]
+    if rendered.vars.get("keycloak_enabled") is False:
+        assert hub["config"]["JupyterHub"]["authenticator_class"] == "null"
+        assert "GenericOAuthenticator" not in hub["config"]
+        assert "OAUTH_CLIENT_SECRET" not in hub["extraEnv"]
+        return
+    oauth = hub["config"]["GenericOAuthenticator"]
+    assert hub["config"]["JupyterHub"]["authenticator_class"] == "generic-oauth"
+    oidc = rendered.vars.get("keycloak_oidc")
+    if oidc:
+        assert oauth["authorize_url"] == oidc["authorize_url"] and oauth["client_id"] == "hub"
+        assert oauth["allowed_groups"] == ["jupyter"] and oauth["username_claim"] == "email"
+    else:
+        assert oauth["token_url"] == "https://auth.example.com/realms/datastack/protocol/openid-connect/token"
+    assert oauth["oauth_callback_url"] == "https://jupyter.example.com/hub/oauth_callback"
+    assert "client_secret" not in oauth
+    for var in ("OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"):
+        assert hub["extraEnv"][var] == {"valueFrom": {"secretKeyRef": {"name": "jupyterhub-oauth", "key": var}}}
+
+
+def test_services_and_roles(rendered):
+    hub = rendered.values["hub"]
+    assert hub["services"]["admin-service"] == {"name": "admin-service"}
+    assert hub["loadRoles"]["admin-service-role"] == {
+        "scopes": ["admin:users", "tokens", "admin:servers"], "services": ["admin-service"]}
+    assert hub["extraEnv"]["DATASTACK_SERVICE_TOKEN_ADMIN_SERVICE"]["valueFrom"]["secretKeyRef"] == {
+        "name": "jupyterhub-admin-service-token", "key": "token"}
+    if rendered.vars.get("z2jh_services"):
+        assert hub["services"]["gdp"] == {"name": "gdp", "url": GDP["url"], "display": False}
+        assert hub["loadRoles"]["gdp-role"] == {"scopes": ["read:users"], "services": ["gdp"]}
+        assert hub["extraEnv"]["DATASTACK_SERVICE_TOKEN_GDP"]["valueFrom"]["secretKeyRef"] == {
+            "name": "gdp-service-secret", "key": "gdp_api_token"}
+    for key in hub["services"].values():
+        assert "apiToken" not in key and "api_token" not in key
+
+
+def test_mcp_switch(rendered):
+    env = rendered.values["singleuser"].get("extraEnv", {})
+    assert ("JUPYTERHUB_ALLOW_TOKEN_IN_URL" in env) == bool(rendered.vars.get("jupyterhub_mcp_enabled"))
+    if rendered.vars.get("jupyterhub_mcp_enabled"):
+        assert env["JUPYTERHUB_ALLOW_TOKEN_IN_URL"] == "1"
+
+
+def test_ingress(rendered):
+    ingress = rendered.values["ingress"]
+    if "z2jh_host" not in rendered.vars:
+        assert ingress == {"enabled": False}
+        return
+    assert ingress["hosts"] == ["jupyter.example.com"]
+    assert ingress["tls"] == [{"hosts": ["jupyter.example.com"], "secretName": "jupyterhub-tls"}]
+
+
+def test_no_secret_is_rendered_or_logged(rendered):
+    for name, path in rendered.files.items():
+        assert SENTINEL not in path.read_text(), name
+    assert SENTINEL not in rendered.output.replace(json.dumps(SENTINEL), "")  # -vvv output
+
+
+def test_vault_values(rendered):
+    hub, singleuser = rendered.values["hub"], rendered.values["singleuser"]
+    if not _vault_on(rendered):
+        assert "20-datastack-vault" not in hub["extraConfig"] and "extraContainers" not in hub
+        return
+    files = hub["extraFiles"]
+    assert files["datastack-vault-hook"]["stringData"] == (VAULT_FILES / "hub/vault_spawn_hook.py").read_text().rstrip("\n")
+    assert hub["extraConfig"]["20-datastack-vault"] == (VAULT_FILES / "hub/load_vault_hook.py").read_text().rstrip("\n")
+    settings = json.loads(files["datastack-vault-settings"]["stringData"])
+    source = rendered.vars.get("vault_hub", {})
+    assert settings["vault_addr"] == source.get("addr", "https://vault.example.com:8200")
+    assert settings["kv_mount"] == source.get("kv_mount", "secret")
+    assert settings["token_max_ttl"] == source.get("user_token_max_ttl", "168h")
+    assert settings["admin_token_file"] == "/vault/admin-token/token"
+    assert settings["spawn_without_token"] is False
+    (renewer,) = hub["extraContainers"]
+    assert renewer["name"] == "vault-token-renewer"
+    assert {m["name"] for m in renewer["volumeMounts"]} == {"files", "vault-admin-token"}
+    assert hub["extraVolumes"] == [{"name": "vault-admin-token", "secret": {"secretName": "jupyterhub-vault-token"}}]
+    notebook = {spec["mountPath"].rsplit("/", 1)[1]: spec["stringData"] for spec in singleuser["extraFiles"].values()}
+    for path in (VAULT_FILES / "notebook").glob("*.py"):
+        assert notebook[path.name] == path.read_text().rstrip("\n")
+    assert singleuser["extraEnv"]["PYTHONPATH"] == "/opt/datastack/python"
+    secret = rendered.docs["z2jh/externalsecret-jupyterhub-vault-token.yaml"]
+    assert secret["spec"]["data"][0]["remoteRef"] == {"key": source.get("admin_token_path", "jupyterhub/vault-token"),
+                                                      "property": "token"}
+
+
+def test_hub_extra_config_runs_with_a_real_config(rendered, tmp_path):
+    """Executes every hub.extraConfig snippet as the chart does, with the files it mounts."""
+    hub = rendered.values["hub"]
+    for spec in hub.get("extraFiles", {}).values():
+        (tmp_path / Path(spec["mountPath"]).name).write_text(spec["stringData"])
+    services = [{"name": name, "api_token": "chart"} for name in hub["services"]]
+    env = {"DATASTACK_HUB_DIR": str(tmp_path), "JUPYTERHUB_CRYPT_KEY": "c" * 64,
+           "DATASTACK_SERVICE_TOKEN_ADMIN_SERVICE": "from-secret"}
+    c = run_extra_config(rendered.values, env, services)
+    assert c.CryptKeeper["keys"] == ["c" * 64]
+    assert {s["name"]: s["api_token"] for s in c.JupyterHub.services}["admin-service"] == "from-secret"
+    assert callable(c.Spawner.get("pre_spawn_hook")) == _vault_on(rendered)

@@ -1,0 +1,129 @@
+"""SecretStore against a real OpenBao, with user tokens made by the real pre-spawn hook code."""
+
+import sys
+import time
+import warnings
+
+import pytest
+import requests
+
+from tests.integration.test_vault_hook import HUB_DIR, NOTEBOOK_DIR, load, setup_vault_for_hub
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def modules():
+    hook = load(HUB_DIR / "vault_spawn_hook.py", "vault_spawn_hook_store")
+    sys.path.insert(0, str(NOTEBOOK_DIR))
+    try:
+        store = load(NOTEBOOK_DIR / "datastack_vault.py", "datastack_vault")
+        compat = load(NOTEBOOK_DIR / "buunstack.py", "buunstack")
+    finally:
+        sys.path.remove(str(NOTEBOOK_DIR))
+    return hook, store, compat
+
+
+@pytest.fixture(scope="module")
+def issue(openbao, tmp_path_factory, modules):
+    hook = modules[0]
+    state = setup_vault_for_hub(openbao, tmp_path_factory.mktemp("store"))
+
+    def make(user, **overrides):
+        settings = hook.load_settings(dict(state.settings, **overrides))
+        return hook.issue_user_token(settings, user)
+    return make
+
+
+def store_for(modules, env, **kwargs):
+    return modules[1].SecretStore(token=env["NOTEBOOK_VAULT_TOKEN"], addr=env["VAULT_ADDR"],
+                                  mount=env["NOTEBOOK_VAULT_MOUNT"], path=env["NOTEBOOK_VAULT_PATH"],
+                                  **kwargs)
+
+
+def test_round_trip(modules, issue):
+    store = store_for(modules, issue("alice@example.org"))
+    store.put("api-keys", openai="sk-1", github="ghp-1")
+    store.put("api-keys", database_url="postgresql://u:p@h/db", github="ghp-2")
+    assert store.get("api-keys") == {"openai": "sk-1", "github": "ghp-2",
+                                     "database_url": "postgresql://u:p@h/db"}
+    assert store.get("api-keys", field="github") == "ghp-2"
+    store.put("other", x="1")
+    assert store.list() == ["api-keys", "other"]
+    store.delete("api-keys", field="github")
+    assert store.get("api-keys") == {"openai": "sk-1", "database_url": "postgresql://u:p@h/db"}
+    store.delete("other")
+    assert store.list() == ["api-keys"]
+    with pytest.raises(modules[1].SecretNotFoundError, match="no secret named 'other'"):
+        store.get("other")
+    with pytest.raises(KeyError):
+        store.get("api-keys", field="github")
+    with pytest.raises(modules[1].SecretNotFoundError):
+        store.delete("never-stored")
+
+
+def test_buunstack_import_keeps_working(modules, issue):
+    env = issue("seed-user")
+    store = modules[2].SecretStore(token=env["NOTEBOOK_VAULT_TOKEN"], addr=env["VAULT_ADDR"],
+                                   path=env["NOTEBOOK_VAULT_PATH"])
+    store.put("legacy", key="value")
+    assert store.get("legacy", field="key") == "value"
+    assert modules[2].SecretStore is modules[1].SecretStore
+
+
+def test_environment_configuration(modules, issue, monkeypatch):
+    env = issue("env-user")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = modules[1].SecretStore()
+    store.put("from-env", a="1")
+    assert store.get("from-env", field="a") == "1"
+    assert env["NOTEBOOK_VAULT_TOKEN"] not in repr(store)
+
+
+def test_isolation(openbao, modules, issue):
+    alice_env, bob_env = issue("alice2@example.org"), issue("bob2@example.org")
+    store_for(modules, bob_env).put("private", pin="1234")
+    trespasser = store_for(modules, dict(alice_env, NOTEBOOK_VAULT_PATH=bob_env["NOTEBOOK_VAULT_PATH"]))
+    with pytest.raises(modules[1].SecretStoreError, match="Vault denied read 'private' .*permission denied"):
+        trespasser.get("private")
+    with pytest.raises(modules[1].SecretStoreError, match="Vault denied (read|write) 'private'"):
+        trespasser.put("private", pin="0000")
+    with pytest.raises(modules[1].SecretStoreError, match="Vault denied list secrets"):
+        trespasser.list()
+    token = alice_env["NOTEBOOK_VAULT_TOKEN"]
+    headers = {"X-Vault-Token": token}
+    assert requests.get(openbao.addr + "/v1/sys/policies/acl", headers=headers,
+                        timeout=10).status_code == 403
+    assert requests.put(openbao.addr + "/v1/sys/policies/acl/jupyter-user-x", headers=headers,
+                        json={"policy": "{}"}, timeout=10).status_code == 403
+    assert requests.post(openbao.addr + "/v1/auth/token/create", headers=headers, json={},
+                         timeout=10).status_code == 403
+    assert store_for(modules, bob_env).get("private", field="pin") == "1234"
+
+
+def test_short_token_is_renewed(openbao, modules, issue):
+    env = issue("renew-user", token_ttl="60s")
+    store = store_for(modules, env)
+    time.sleep(2.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store.put("k", v="1")
+    info = store.token_info()
+    assert info["ttl"] >= 58
+    assert requests.get(openbao.addr + "/v1/auth/token/lookup-self", timeout=10,
+                        headers={"X-Vault-Token": env["NOTEBOOK_VAULT_TOKEN"]}
+                        ).json()["data"]["last_renewal_time"]
+
+
+def test_max_ttl_warns_then_tells_the_user_to_restart(modules, issue):
+    env = issue("maxttl-user", token_ttl="4s", token_max_ttl="8s")
+    started = time.monotonic()
+    store = store_for(modules, env)
+    store.put("k", v="1")
+    time.sleep(max(0.0, 5.5 - (time.monotonic() - started)))
+    with pytest.warns(UserWarning, match="maximum lifetime .* restart your server from the hub"):
+        assert store.get("k", field="v") == "1"
+    time.sleep(max(0.0, 9.5 - (time.monotonic() - started)))
+    with pytest.raises(modules[1].TokenExpiredError, match="restart your server from the hub"):
+        store.get("k")

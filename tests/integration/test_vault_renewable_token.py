@@ -1,0 +1,329 @@
+"""vault_renewable_token against a real OpenBao: every state, renewal, rotation, errors, no secret in output."""
+
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from tests.fixtures.openbao import OpenBao, find_bao
+
+pytestmark = pytest.mark.integration
+
+MODULE = "datastack.jupyterhub.vault_renewable_token"
+
+
+def unique(prefix="t"):
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:10])
+
+
+def run(ansible, bao, check=False, diff=False, token=None, **args):
+    params = dict(url=bao.addr, token=token or bao.root_token, policies=["jupyterhub-admin"])
+    params.update(args)
+    result, _ = ansible.module(MODULE, params, check=check, diff=diff)
+    return result
+
+
+def stored(bao, path, mount="secret"):
+    answer = bao.client().secrets.kv.v2.read_secret_version(path=path, mount_point=mount,
+                                                            raise_on_deleted_version=False)
+    return answer["data"]["data"]
+
+
+def exists(bao, path):
+    try:
+        stored(bao, path)
+        return True
+    except Exception:  # hvac InvalidPath: no record
+        return False
+
+
+def lookup(bao, token):
+    return bao.client(token).auth.token.lookup_self()["data"]
+
+
+def is_valid(bao, token):
+    try:
+        lookup(bao, token)
+        return True
+    except Exception:  # revoked or expired: OpenBao answers 403
+        return False
+
+
+@pytest.fixture
+def own_bao(tmp_path):
+    server = OpenBao(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_present_creates_a_periodic_token_and_second_run_changes_nothing(ansible, openbao):
+    path = unique("jupyterhub/vault-token")
+    first = run(ansible, openbao, store_path=path)
+    assert first["changed"] and first["created"] and not first["renewed"], first
+    assert "token" not in first
+    record = stored(openbao, path)
+    assert set(record) == {"token", "accessor", "created_time"}
+    assert record["accessor"] == first["accessor"]
+    live = lookup(openbao, record["token"])
+    assert live["period"] == 86400 and live["explicit_max_ttl"] == 0 and live["renewable"] and live["orphan"]
+    assert "jupyterhub-admin" in live["policies"]
+    assert first["max_expire_time"] is None
+
+    second = run(ansible, openbao, store_path=path)
+    assert not second["changed"] and not second["created"] and not second["renewed"], second
+    assert second["accessor"] == first["accessor"]
+    assert stored(openbao, path)["token"] == record["token"]
+
+
+def test_check_mode_changes_nothing(ansible, openbao):
+    path = unique("check")
+    result = run(ansible, openbao, check=True, diff=True, store_path=path)
+    assert result["changed"] and result["created"]
+    assert result["diff"]["before"] == {}
+    assert not exists(openbao, path)
+    run(ansible, openbao, store_path=path)
+    token = stored(openbao, path)["token"]
+    rotated = run(ansible, openbao, check=True, store_path=path, state="rotated")
+    absent = run(ansible, openbao, check=True, store_path=path, state="absent")
+    assert rotated["changed"] and absent["changed"]
+    assert stored(openbao, path)["token"] == token and is_valid(openbao, token)
+
+
+def test_return_token_only_when_created_and_diff_never_holds_it(ansible, openbao):
+    path = unique("ret")
+    created = run(ansible, openbao, store_path=path, return_token=True, diff=True)
+    token = stored(openbao, path)["token"]
+    assert created["token"] == token
+    assert token not in repr(created["diff"])
+    again = run(ansible, openbao, store_path=path, return_token=True)
+    assert "token" not in again and not again["changed"]
+
+
+def test_renewal_keeps_a_short_ttl_token_alive(ansible, openbao):
+    path = unique("renew")
+    run(ansible, openbao, store_path=path, ttl="8s")
+    token = stored(openbao, path)["token"]
+    control = openbao.client().auth.token.create_orphan(policies=["default"], ttl="8s")["auth"]["client_token"]
+    renewed_once = False
+    deadline = time.monotonic() + 14
+    while time.monotonic() < deadline:
+        result = run(ansible, openbao, store_path=path, ttl="8s")
+        assert not result["created"], result
+        renewed_once = renewed_once or result["renewed"]
+        time.sleep(1)
+    assert renewed_once
+    assert stored(openbao, path)["token"] == token and is_valid(openbao, token)
+    assert not is_valid(openbao, control), "the unrenewed control token should have expired"
+
+
+def test_rotation_stores_new_then_revokes_old(ansible, openbao):
+    path = unique("rot")
+    run(ansible, openbao, store_path=path)
+    old = stored(openbao, path)["token"]
+    result = run(ansible, openbao, store_path=path, state="rotated")
+    new = stored(openbao, path)["token"]
+    assert result["created"] and result["revoked"] and new != old
+    assert is_valid(openbao, new) and not is_valid(openbao, old)
+
+
+def test_rotation_that_cannot_store_keeps_the_old_token(ansible, openbao):
+    """The order is store-then-revoke: when storing fails, the old token must still work."""
+    path = unique("rotfail")
+    run(ansible, openbao, store_path=path)
+    old = stored(openbao, path)["token"]
+    client = openbao.client()
+    policy = unique("ro")
+    client.write("sys/policies/acl/" + policy, policy='''
+path "secret/data/%s" { capabilities = ["read"] }
+path "sys/internal/ui/mounts/*" { capabilities = ["read"] }
+path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
+path "sys/policies/acl/*" { capabilities = ["read"] }
+''' % path)
+    limited = client.auth.token.create_orphan(policies=[policy, "jupyterhub-admin"], ttl="5m")["auth"]["client_token"]
+    result = run(ansible, openbao, token=limited, store_path=path, state="rotated")
+    assert result.get("failed"), result
+    assert "secret/data/%s" % path in result["msg"] and "permission denied" in result["msg"]
+    assert stored(openbao, path)["token"] == old and is_valid(openbao, old)
+
+
+@pytest.mark.parametrize("how", ["revoked", "expired"])
+def test_invalid_stored_token_is_replaced(ansible, openbao, how):
+    path = unique(how)
+    if how == "revoked":
+        run(ansible, openbao, store_path=path)
+        old = stored(openbao, path)["token"]
+        openbao.client().auth.token.revoke(old)
+    else:
+        run(ansible, openbao, store_path=path, ttl="2s", period="0", explicit_max_ttl="2s")
+        old = stored(openbao, path)["token"]
+        time.sleep(3)
+    result = run(ansible, openbao, store_path=path)
+    new = stored(openbao, path)["token"]
+    assert result["created"] and "invalid" in result["reason"], result
+    assert new != old and is_valid(openbao, new)
+
+
+def test_policy_drift_is_detected(ansible, openbao):
+    path = unique("drift")
+    run(ansible, openbao, store_path=path, policies=["p-one"])
+    old = stored(openbao, path)["token"]
+    result = run(ansible, openbao, store_path=path, policies=["p-one", "p-two"], diff=True)
+    assert result["created"] and "policies" in result["reason"], result
+    assert "p-two" in lookup(openbao, stored(openbao, path)["token"])["policies"]
+    assert not is_valid(openbao, old)
+    assert "p-two" not in result["diff"]["before"]["policies"] and "p-two" in result["diff"]["after"]["policies"]
+
+
+def test_absent_revokes_and_deletes(ansible, openbao):
+    path = unique("absent")
+    run(ansible, openbao, store_path=path)
+    token = stored(openbao, path)["token"]
+    result = run(ansible, openbao, store_path=path, state="absent")
+    assert result["changed"] and result["revoked"]
+    assert not is_valid(openbao, token)
+    assert not exists(openbao, path)
+    again = run(ansible, openbao, store_path=path, state="absent")
+    assert not again["changed"]
+
+
+def test_non_periodic_unlimited_request_warns_with_end_date(ansible, openbao):
+    result = run(ansible, openbao, store_path=unique("nonper"), period="0", explicit_max_ttl="0")
+    assert result["period"] == 0
+    assert result["max_expire_time"], result
+    warnings = " ".join(result.get("warnings", []))
+    assert "NOT unlimited" in warnings and result["max_expire_time"] in warnings
+
+
+def test_periodic_token_outlives_the_mount_max_ttl_and_non_periodic_does_not(ansible, own_bao):
+    """Issue 7: with the token mount's max_lease_ttl lowered, only the periodic default survives."""
+    own_bao.client().write("sys/auth/token/tune", max_lease_ttl="6s")
+    periodic = run(ansible, own_bao, store_path="periodic", ttl="4s")
+    capped = run(ansible, own_bao, store_path="capped", ttl="4s", period="0")
+    assert periodic["period"] == 4 and capped["period"] == 0
+    assert "NOT unlimited" in " ".join(capped.get("warnings", []))
+    tokens = {name: stored(own_bao, name)["token"] for name in ("periodic", "capped")}
+    started = time.monotonic()
+    while time.monotonic() - started < 12:
+        for token in tokens.values():
+            try:
+                own_bao.client(token).auth.token.renew_self()
+            except Exception:  # refused once past the mount's max
+                pass
+        time.sleep(1)
+    assert is_valid(own_bao, tokens["periodic"])
+    assert lookup(own_bao, tokens["periodic"])["ttl"] >= 2
+    assert not is_valid(own_bao, tokens["capped"])
+
+
+def test_auth_reuse_approle_and_env_fallbacks(ansible, openbao):
+    client = openbao.client()
+    mount = unique("approle")
+    client.sys.enable_auth_method("approle", path=mount)
+    policy = unique("maker")
+    client.write("sys/policies/acl/" + policy, policy='''
+path "secret/data/approle-*" { capabilities = ["create", "read", "update"] }
+path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
+''')
+    client.write("auth/%s/role/ansible" % mount, token_policies=[policy], token_ttl="5m")
+    role_id = client.read("auth/%s/role/ansible/role-id" % mount)["data"]["role_id"]
+    secret_id = client.write("auth/%s/role/ansible/secret-id" % mount)["data"]["secret_id"]
+    path = unique("approle")
+    result, _ = ansible.module(MODULE, dict(
+        url=openbao.addr, auth_method="approle", mount_point=mount, role_id=role_id, secret_id=secret_id,
+        policies=["jupyterhub-admin"], store_path=path))
+    assert result["created"], result
+    assert is_valid(openbao, stored(openbao, path)["token"])
+    env_path = unique("approle")
+    result, _ = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path),
+                               env={"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token})
+    assert result["created"] and is_valid(openbao, stored(openbao, env_path)["token"])
+
+
+def test_token_role_creation_needs_no_sudo(ansible, openbao):
+    client = openbao.client()
+    role = unique("role")
+    client.write("auth/token/roles/" + role, allowed_policies_glob=["jupyter-user-*"], orphan=True,
+                 renewable=True, token_period="1h")
+    policy = unique("via-role")
+    client.write("sys/policies/acl/" + policy, policy='''
+path "secret/data/viarole-*" { capabilities = ["create", "read", "update"] }
+path "auth/token/create/%s" { capabilities = ["update"] }
+''' % role)
+    limited = client.auth.token.create_orphan(policies=[policy], ttl="5m")["auth"]["client_token"]
+    path = unique("viarole")
+    result = run(ansible, openbao, token=limited, store_path=path, role_name=role, policies=["jupyter-user-x"])
+    assert result.get("created"), result.get("msg")
+    live = lookup(openbao, stored(openbao, path)["token"])
+    assert live["orphan"] and "jupyter-user-x" in live["policies"]
+    assert run(ansible, openbao, token=limited, store_path=path, role_name=role,
+               policies=["jupyter-user-x"])["changed"] is False
+    orphan = run(ansible, openbao, token=limited, store_path=unique("viarole"))
+    assert orphan.get("failed") and "auth/token/create-orphan" in orphan["msg"]
+
+
+def test_errors_say_what_to_fix(ansible, openbao):
+    client = openbao.client()
+    kv1 = unique("kv1")
+    client.sys.enable_secrets_engine("kv", path=kv1, options={"version": "1"})
+    result = run(ansible, openbao, store_mount=kv1, store_path="x")
+    assert result.get("failed") and "version 1" in result["msg"] and "enable-versioning" in result["msg"]
+
+    nobody = client.auth.token.create_orphan(policies=["default"], ttl="5m")["auth"]["client_token"]
+    path = unique("denied")
+    result = run(ansible, openbao, token=nobody, store_path=path)
+    assert result.get("failed") and "permission denied" in result["msg"]
+    assert "secret/data/%s" % path in result["msg"]
+
+    path = unique("child")
+    policy = unique("kvonly")
+    client.write("sys/policies/acl/" + policy, policy='''
+path "secret/data/%s" { capabilities = ["create", "read", "update"] }
+path "auth/token/create" { capabilities = ["update"] }
+''' % path)
+    parent = client.auth.token.create_orphan(policies=[policy], ttl="5m")["auth"]["client_token"]
+    result = run(ansible, openbao, token=parent, store_path=path, orphan=False)
+    assert result.get("failed") and "role_name" in result["msg"], result
+
+    path = unique("fixed")
+    fixed = client.auth.token.create_orphan(policies=["default"], ttl="1h", renewable=False)["auth"]
+    client.secrets.kv.v2.create_or_update_secret(path=path, mount_point="secret", secret={
+        "token": fixed["client_token"], "accessor": fixed["accessor"], "created_time": "2026-01-01T00:00:00Z"})
+    result = run(ansible, openbao, store_path=path, policies=["default"])
+    assert result.get("failed") and "not renewable" in result["msg"] and "state=rotated" in result["msg"]
+
+    result = run(ansible, openbao, store_path=unique("dur"), ttl="a day")
+    assert result.get("failed") and "invalid duration" in result["msg"]
+
+
+def test_sealed_vault_error(ansible, own_bao):
+    subprocess.run([find_bao(), "operator", "seal"], check=True, capture_output=True,
+                   env={"VAULT_ADDR": own_bao.addr, "BAO_ADDR": own_bao.addr, "VAULT_TOKEN": own_bao.root_token,
+                        "BAO_TOKEN": own_bao.root_token, "PATH": "/usr/bin:/bin"})
+    result = run(ansible, own_bao, store_path="sealed", retries=0)
+    assert result.get("failed") and "sealed" in result["msg"] and "unseal" in result["msg"], result
+    assert "Traceback" not in result.get("module_stderr", "")
+
+
+def test_no_token_in_output_at_high_verbosity(ansible, openbao):
+    path = unique("quiet")
+    play = {"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "create", MODULE: dict(url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"],
+                                        store_path=path)},
+        {"name": "renew", MODULE: dict(url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"],
+                                       store_path=path, renew_threshold="100000h")},
+    ]}
+    first = ansible.playbook([play], verbosity=4, diff=True, json_output=False)
+    assert first.rc == 0, first
+    token = stored(openbao, path)["token"]
+    rotate = dict(play, tasks=[{"name": "rotate", MODULE: dict(
+        url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"], store_path=path,
+        state="rotated")}])
+    second = ansible.playbook([rotate], verbosity=4, diff=True, json_output=False)
+    assert second.rc == 0, second
+    new = stored(openbao, path)["token"]
+    for output in (first.output, second.output):
+        assert "renewed" in output
+        for secret in (token, new, openbao.root_token):
+            assert secret not in output
