@@ -17,19 +17,16 @@ __metaclass__ = type
 import datetime
 import re
 
+from ansible.module_utils.basic import AnsibleModule
+
 try:
     from ansible_collections.community.hashi_vault.plugins.module_utils._hashi_vault_module import HashiVaultModule
     from ansible_collections.community.hashi_vault.plugins.module_utils._hashi_vault_common import HashiVaultValueError
     HAS_HASHI_VAULT = True
 except ImportError:  # pragma: no cover - the collection is a declared dependency
-    from ansible.module_utils.basic import AnsibleModule as HashiVaultModule
+    HashiVaultModule = AnsibleModule
     HashiVaultValueError = ValueError
     HAS_HASHI_VAULT = False
-
-try:
-    from hvac import exceptions as hvac_exceptions
-except ImportError:  # HashiVaultModule reports the missing library itself
-    hvac_exceptions = None
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -73,6 +70,10 @@ class VaultModule(HashiVaultModule):
 
     @classmethod
     def argspec(cls, **own_options):
+        if not HAS_HASHI_VAULT:
+            AnsibleModule(argument_spec={}, bypass_checks=True).fail_json(
+                msg="the community.hashi_vault collection (>=6.0.0,<8.0.0) is required: "
+                    "ansible-galaxy collection install 'community.hashi_vault:>=6.0.0,<8.0.0'")
         spec = cls.generate_argspec(**own_options)
         # Transient errors (412, 500, 502, 503) are retried with backoff unless the caller says otherwise.
         spec["retries"] = dict(type="raw", default=3)

@@ -26,14 +26,22 @@ description:
     hub configuration; there is no REST call for roles. A C(load_roles) entry that names a service which
     does not exist stops the hub from starting, so give roles only to services defined in the configuration.
 author:
-  - datastack platform engineering
+  - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
   - datastack.jupyterhub.jupyterhub
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/datastack.jupyterhub.jupyterhub) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - datastack.jupyterhub.jupyterhub
     details: The diff shows the service model, never its token.
 options:
   name:
@@ -210,7 +218,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str", required=True),
             url=dict(type="str"),
-            service_token=dict(type="str", no_log=True, aliases=["service_api_token"]),
+            service_token=dict(type="str", no_log=True),
             display=dict(type="bool", default=True),
             info=dict(type="dict", default={}),
             oauth_client_allowed_scopes=dict(type="list", elements="str"),

@@ -17,19 +17,27 @@ description:
   - Creates missing users (one bulk call for a batch), keeps a token that is still valid long enough
     and has the wanted scopes, replaces one that does not, rotates without a gap, and revokes.
   - The secret of a token is returned only when the module creates it. The hub never shows it again,
-    so register the result with C(no_log: true) and store the token at once (file, Vault, Secret).
+    so set C(no_log) to V(true) on the task that registers the result, and store the token at once (file, Vault, Secret).
   - B(Security) the C(tokens) scope lets its holder mint tokens for every user it covers, with any
     scope those users hold, so the service token is as powerful as the users it can act for. Prefer a
     filtered scope such as C(tokens!group=notebook-users) on the service's role where possible.
 author:
-  - datastack platform engineering
+  - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
   - datastack.jupyterhub.jupyterhub
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/datastack.jupyterhub.jupyterhub) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - datastack.jupyterhub.jupyterhub
     details: The diff shows token metadata (id, note, scopes, expiry), never a token.
 options:
   user:
@@ -201,12 +209,16 @@ results:
       elements: str
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_api import (
     JupyterHubError,
     JupyterHubModule,
 )
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_tokens as plans
 
+# Requests in flight at once for a batch: enough to overlap client and hub work, few enough for any hub.
+PARALLEL_REQUESTS = 4
 INVALID_NAME_HINT = "user names must be non-empty, without '/', without leading or trailing spaces, and not only dots"
 
 
@@ -231,19 +243,25 @@ class TokenRun(object):
     def run(self):
         if self.module.params["current_token"]:
             self.token_id = self.hub.whoami(token=self.module.params["current_token"]).get("token_id")
-        live = dict((user, self.hub.list_tokens(user)) for user in self.users)
+        live = dict(zip(self.users, self.each(self.hub.list_tokens, self.users)))
         missing = [user for user in self.users if live[user] is None]
         created_users = self.ensure_users(missing)
-        results, new_tokens, before, after = [], {}, {}, {}
-        for user in self.users:
-            step = plans.plan(live[user], self.state, self.note, self.scopes, self.expires_in, self.renew_before,
-                              user, token_id=self.token_id)
-            result = self.apply(user, step, new_tokens)
+        steps = [plans.plan(live[user], self.state, self.note, self.scopes, self.expires_in, self.renew_before,
+                            user, token_id=self.token_id) for user in self.users]
+        new_tokens, before, after = {}, {}, {}
+        results = self.each(lambda pair: self.apply(pair[0], pair[1], new_tokens), list(zip(self.users, steps)))
+        for user, step, result in zip(self.users, steps, results):
             result["user_created"] = user in created_users
-            results.append(result)
             before[user] = [plans.metadata(t) for t in step["revoke"] + ([step["keep"]] if step["keep"] else [])]
             after[user] = [plans.metadata(t) for t in result.pop("_after")]
         return results, new_tokens, before, after
+
+    def each(self, call, items):
+        """``call`` for every item, in order; a batch keeps a few requests in flight on the shared session."""
+        if len(items) < 2:
+            return [call(item) for item in items]
+        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
+            return list(pool.map(call, items))
 
     def ensure_users(self, missing):
         if not missing:

@@ -21,8 +21,8 @@ description:
     TTL is below O(renew_threshold), and replaced when it is invalid, expired, revoked, carries other
     policies or another period. A replacement is stored before the old token is revoked.
   - By default the token is B(periodic) (O(period) = O(ttl)). A non-periodic renewable token with
-    O(explicit_max_ttl=0) is not unlimited: the token auth mount's C(max_lease_ttl) (32 days by
-    default) still ends it. The module warns when asked for one and reports the end date in
+    O(explicit_max_ttl=0) is not unlimited, because the token auth mount's C(max_lease_ttl) (32 days
+    by default) still ends it. The module warns when asked for one and reports the end date in
     RV(max_expire_time).
   - The token is returned only with O(return_token=true), and only when it was created or rotated.
   - Connection and authentication options are those of the C(community.hashi_vault) collection, so

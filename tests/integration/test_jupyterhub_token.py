@@ -99,7 +99,7 @@ def test_rotation_never_leaves_the_user_without_a_valid_token(ansible, hub):
 def test_absent_revokes_every_token_with_the_note(ansible, hub):
     user = fresh_user()
     hub.api("POST", "/users/%s" % user)
-    for _ in range(2):
+    for dummy in range(2):
         hub.api("POST", "/users/%s/tokens" % user, json={"note": "gone"})
     hub.api("POST", "/users/%s/tokens" % user, json={"note": "other"})
     result, run = ansible.module(MODULE, dict(conn(hub), user=user, note="gone", state="absent"))
@@ -137,7 +137,7 @@ def test_current_token_identifies_the_managed_token_by_id(ansible, hub):
 
 
 def test_batch_uses_bulk_user_creation_and_reports_per_user(ansible, hub):
-    users = [fresh_user("batch") for _ in range(5)]
+    users = [fresh_user("batch") for dummy in range(5)]
     hub.api("POST", "/users/%s" % users[0])
     args = dict(conn(hub), users=users, note="batch", scopes=["self"], expires_in=86400)
     result, run = ansible.module(MODULE, args)
