@@ -107,7 +107,7 @@ class VaultClient:
     @staticmethod
     def explain(exc, path, url=None):
         """A user-facing message for an hvac/requests error raised while touching ``path``."""
-        detail = str(exc).split(", on ")[0].replace("\n", " ").strip() or exc.__class__.__name__
+        detail = str(exc).split(", on ", maxsplit=1)[0].replace("\n", " ").strip() or exc.__class__.__name__
         detail = re.sub(r"\s+", " ", detail)
         name = exc.__class__.__name__
         if name == "VaultDown" or "sealed" in detail.lower():

@@ -43,6 +43,8 @@ attributes:
   action_group:
     support: full
     description: Use C(group/datastack.jupyterhub.vault) in C(module_defaults).
+    membership:
+      - datastack.jupyterhub.vault
 options:
   state:
     description:
@@ -105,7 +107,6 @@ options:
     description: Key of the token in the record; the record also keeps C(accessor) and C(created_time).
     type: str
     default: token
-    no_log: false
   return_token:
     description: Return the token in RV(token) when it was created or rotated.
     type: bool

@@ -1,5 +1,6 @@
 """The keycloak role against a real Keycloak: create, no change, update, check mode, errors, no secrets."""
 
+import base64
 import json
 import os
 import re
@@ -30,7 +31,7 @@ def role_play(extra_tasks=()):
 
 
 def changed_tasks(result):
-    return [r["_task"] for r in result.task_results() if r.get("changed")]
+    return [r["_task"].split(" : ", 1)[-1] for r in result.task_results() if r.get("changed")]
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +163,8 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     ({"keycloak_admin_password": "not-the-password"}, "refused the login of 'admin'"),
     ({"keycloak_realm": "team/a"}, "is not a usable realm name"),
     ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
+    ({"keycloak_apply_manifests": True, "keycloak_kubeconfig": "/nonexistent/kubeconfig"},
+     "Cannot read Secret jupyterhub/jupyterhub-oauth from the cluster"),
 ])
 def test_clear_errors(ansible, setup, override, message):
     result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)
@@ -208,8 +211,7 @@ def test_no_secret_in_verbose_output(ansible, keycloak, setup):
         assert value not in printed, "%s printed at -vvv" % what
 
 
-@pytest.mark.parametrize("store", ["vault"])
-def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup, store):
+def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup):
     in_vault = dict(setup["vars"], keycloak_crypt_key_file="", keycloak_store_in_vault=True,
                     keycloak_vault_addr=openbao.addr, keycloak_vault_token=openbao.root_token)
     first = ansible.playbook(role_play(), extra_vars=in_vault)
@@ -229,6 +231,14 @@ def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup, store):
     assert again["crypt_key"] == kept["crypt_key"]
 
 
+def test_vault_refusal_is_explained(ansible, openbao, setup):
+    refused = dict(setup["vars"], keycloak_crypt_key_file="", keycloak_store_in_vault=True,
+                   keycloak_vault_addr=openbao.addr, keycloak_vault_token="not-a-token")
+    result = ansible.playbook(role_play(), extra_vars=refused, json_output=False)
+    assert result.rc != 0
+    assert "Cannot read secret/jupyterhub/oauth from Vault at %s" % openbao.addr in result.output, result
+
+
 def test_hub_secret_manifest_is_built_as_data(ansible, setup, tmp_path):
     out = tmp_path / "manifests.json"
     dump = {"name": "dump", "ansible.builtin.copy": {
@@ -238,6 +248,68 @@ def test_hub_secret_manifest_is_built_as_data(ansible, setup, tmp_path):
     (secret,) = json.loads(out.read_text())
     assert secret["kind"] == "Secret" and secret["metadata"]["name"] == "jupyterhub-oauth"
     assert set(secret["data"]) == {"OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"}
-    import base64
     key = base64.b64decode(secret["data"]["JUPYTERHUB_CRYPT_KEY"]).decode()
     assert key == (setup["state"] / "crypt_key").read_text().strip()
+
+
+def test_lab_tasks_switch_the_hub_to_keycloak(ansible, keycloak, tmp_path):
+    """roles/lab/tasks/keycloak.yml against the session's Keycloak (lab_keycloak_url skips the start)."""
+    state = tmp_path / "lab-state"
+    state.mkdir(mode=0o700)
+    admin_file = tmp_path / "kc-admin.password"
+    admin_file.write_text(keycloak.admin_password)
+    admin_file.chmod(0o600)
+    play = [{
+        "hosts": "localhost", "gather_facts": False,
+        "tasks": [
+            {"name": "lab keycloak", "ansible.builtin.include_role": {
+                "name": "datastack.jupyterhub.lab", "tasks_from": "keycloak"}},
+            {"name": "authenticator", "ansible.builtin.debug": {"var": "lab_hub_authenticator"}},
+            {"name": "secret files", "ansible.builtin.debug": {"var": "lab_hub_environment_secret_files"}},
+        ],
+    }]
+    extra = {"lab_state_dir": str(state), "lab_hub_port": 18000, "lab_keycloak_url": keycloak.url,
+             "lab_keycloak_realm": "lab-" + secrets.token_hex(3),
+             "lab_keycloak_admin_password_file": str(admin_file)}
+    first = ansible.playbook(play, extra_vars=extra)
+    assert first.rc == 0, first
+    authenticator = first.task("authenticator")["lab_hub_authenticator"]
+    assert authenticator["class"] == "generic-oauth"
+    assert authenticator["config"]["oauth_callback_url"] == "http://127.0.0.1:18000/hub/oauth_callback"
+    files = first.task("secret files")["lab_hub_environment_secret_files"]
+    assert set(files) == {"OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"}
+    for path in list(files.values()) + [str(state / "keycloak" / (u + ".password"))
+                                        for u in ("demo", "hubadmin", "outsider")]:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    client_secret = open(files["OAUTH_CLIENT_SECRET"]).read()
+    crypt_key = open(files["JUPYTERHUB_CRYPT_KEY"]).read()
+    assert re.fullmatch(r"[0-9a-f]{64}", crypt_key)
+    for secret in [client_secret, crypt_key, (state / "keycloak" / "demo.password").read_text()]:
+        assert secret not in first.output
+
+    # The demo password in its file is the one Keycloak knows (admin-cli allows the password grant).
+    login = requests.post("%s/realms/%s/protocol/openid-connect/token" % (keycloak.url, extra["lab_keycloak_realm"]),
+                          data={"grant_type": "password", "client_id": "admin-cli", "username": "demo",
+                                "password": (state / "keycloak" / "demo.password").read_text()}, timeout=10)
+    assert login.status_code == 200, login.text
+
+    second = ansible.playbook(play, extra_vars=extra)
+    assert second.rc == 0, second
+    assert changed_tasks(second) == []
+    assert open(files["OAUTH_CLIENT_SECRET"]).read() == client_secret
+    assert open(files["JUPYTERHUB_CRYPT_KEY"]).read() == crypt_key
+
+
+def test_absent_removes_client_groups_and_users(ansible, keycloak, setup):
+    """Last in this module: it removes what the tests above made."""
+    gone = dict(setup["vars"], keycloak_state="absent")
+    result = ansible.playbook([dict(role_play()[0], tasks=[])], extra_vars=gone)
+    assert result.rc == 0, result
+    assert keycloak.admin("GET", "/%s/clients" % setup["realm"], params={"clientId": "jupyterhub"}).json() == []
+    assert keycloak.admin("GET", "/%s/groups" % setup["realm"]).json() == []
+    assert keycloak.admin("GET", "/%s/users" % setup["realm"], params={"username": "demo"}).json() == []
+    assert not (setup["state"] / "crypt_key").exists()
+
+    again = ansible.playbook([dict(role_play()[0], tasks=[])], extra_vars=gone)
+    assert again.rc == 0, again
+    assert changed_tasks(again) == []

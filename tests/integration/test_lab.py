@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -50,6 +51,7 @@ class Lab:
             "lab_hub_port": self.port,
             "lab_hub_internal_port": free_port(),
             "lab_proxy_api_port": free_port(),
+            "lab_vault_port": free_port(),
             "lab_token_user": "alice",
         }
         self.vars.update(extra)
@@ -140,11 +142,20 @@ def test_token_file_works_against_the_hub_as_that_user_only(lab):
 def test_second_run_changes_nothing_and_keeps_the_hub(lab):
     hub_pid = lab.pid("jupyterhub.pid")
     token = lab.user_token_file.read_text()
-    again = lab.run()
-    assert again.rc == 0, again
-    assert again.stats["localhost"]["changed"] == 0, changed_tasks(again)
+    # At -vvv, so that the same run also proves no secret reaches the log.
+    again = lab.ansible.playbook(LAB_PLAYBOOK, extra_vars=lab.vars, verbosity=3, json_output=False)
+    assert again.rc == 0, again.output[-3000:]
+    assert re.search(r"localhost\s+:\s+ok=\d+\s+changed=0\s", again.output), again.output[-3000:]
     assert lab.pid("jupyterhub.pid") == hub_pid
     assert lab.user_token_file.read_text() == token
+    for secret in [lab.service_token, lab.secret("proxy-auth.token"), token.strip()] + [
+            p.read_text().strip() for p in lab.state.rglob("*token") if p.is_file() and p.stat().st_size]:
+        assert secret not in again.output
+
+    checked = lab.ansible.playbook(LAB_PLAYBOOK, extra_vars=lab.vars, check=True)
+    assert checked.rc == 0, checked
+    assert checked.stats["localhost"]["changed"] == 0, changed_tasks(checked)
+    assert lab.pid("jupyterhub.pid") == hub_pid
 
 
 def test_lost_token_file_gets_a_new_token_and_the_old_one_is_revoked(lab):
@@ -229,7 +240,6 @@ def test_absent_stops_every_server_and_removes_the_state(lab):
     assert again.rc == 0 and again.stats["localhost"]["changed"] == 0
 
 
-@pytest.mark.integration
 def test_stop_leaves_a_process_alone_whose_pid_file_is_older_than_it(tmp_path):
     """A stale pid file whose number was reused by a newer process must not kill that process."""
     sleeper = subprocess.Popen(["sleep", "60"])

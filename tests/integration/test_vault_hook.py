@@ -7,6 +7,7 @@ Until the vault role exists in the session, ``vault_hub`` sets up the state it d
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -251,3 +252,55 @@ def test_real_hub_spawns_without_token_when_allowed(vault_hub, running_hub):
     while "without a Vault token" not in hub.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "without a Vault token" in hub.log.read_text()
+
+
+# -- the lab wiring (roles/lab/tasks/vault.yml) -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_lab_wiring_starts_openbao_and_wires_the_hook(ansible, tmp_path, running_hub):
+    port = free_port()
+    state = tmp_path / "lab"
+    play = {"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "lab vault", "ansible.builtin.include_role": {
+            "name": "datastack.jupyterhub.lab", "tasks_from": "vault.yml"}},
+        {"name": "wiring", "ansible.builtin.debug": {"msg": {
+            "files": "{{ lab_hub_extra_config_files }}",
+            "env": "{{ lab_hub_environment }}"}}},
+    ]}
+    extra = {"lab_state_dir": str(state), "lab_vault_port": port}
+    pid_file = state / "openbao" / "bao.pid"
+    try:
+        first = ansible.playbook([play], extra_vars=extra)
+        assert first.rc == 0, first
+        second = ansible.playbook([play], extra_vars=extra)
+        assert second.rc == 0, second
+        assert second.stats["localhost"]["changed"] == 0, [
+            r["_task"] for r in second.task_results() if r.get("changed")]
+
+        verbose = ansible.playbook([play], extra_vars=extra, verbosity=3, json_output=False)
+        assert verbose.rc == 0, verbose
+
+        root_file, admin_file = state / "openbao" / "root.token", state / "openbao" / "hub" / "admin-token"
+        for secret in (root_file, admin_file):
+            assert secret.stat().st_mode & 0o777 == 0o600
+            assert secret.read_text().strip() not in first.output + second.output + verbose.output
+        wiring = second.task("wiring")["msg"]
+        assert [Path(f).resolve() for f in wiring["files"]] == [HUB_DIR / "load_vault_hook.py"]
+        hub_dir = wiring["env"]["DATASTACK_HUB_DIR"]
+        assert Path(wiring["env"]["PYTHONPATH"]).resolve() == NOTEBOOK_DIR
+        settings = json.loads((Path(hub_dir) / "vault_settings.json").read_text())
+        assert settings["vault_addr"] == "http://127.0.0.1:%d" % port
+        assert settings["admin_token_file"] == str(admin_file)
+
+        # The lab's settings drive a real hub: the spawned server gets a token from the lab's OpenBao.
+        hub = running_hub(settings)
+        assert spawn(hub, "alice@example.org").status_code in (201, 202)
+        wait_ready(hub, "alice@example.org")
+        env = spawned_env(hub, "alice@example.org")
+        lookup = requests.get(settings["vault_addr"] + "/v1/auth/token/lookup-self", timeout=10,
+                              headers={"X-Vault-Token": env["NOTEBOOK_VAULT_TOKEN"]})
+        assert "jupyter-user-alice-40-example-2e-org" in lookup.json()["data"]["policies"]
+    finally:
+        subprocess.run([sys.executable, str(ROOT / "roles" / "lab" / "files" / "lab_daemon.py"), "stop",
+                        str(pid_file)], check=False, capture_output=True, timeout=60)

@@ -102,14 +102,15 @@ def test_return_token_only_when_created_and_diff_never_holds_it(ansible, openbao
 
 
 def test_renewal_keeps_a_short_ttl_token_alive(ansible, openbao):
+    """Runs of the module (renewing below half the period) keep a 15 s token alive past 15 s."""
     path = unique("renew")
-    run(ansible, openbao, store_path=path, ttl="8s")
+    run(ansible, openbao, store_path=path, ttl="15s")
     token = stored(openbao, path)["token"]
-    control = openbao.client().auth.token.create_orphan(policies=["default"], ttl="8s")["auth"]["client_token"]
+    control = openbao.client().auth.token.create_orphan(policies=["default"], ttl="15s")["auth"]["client_token"]
     renewed_once = False
-    deadline = time.monotonic() + 14
+    deadline = time.monotonic() + 22
     while time.monotonic() < deadline:
-        result = run(ansible, openbao, store_path=path, ttl="8s")
+        result = run(ansible, openbao, store_path=path, ttl="15s")
         assert not result["created"], result
         renewed_once = renewed_once or result["renewed"]
         time.sleep(1)
@@ -198,22 +199,23 @@ def test_non_periodic_unlimited_request_warns_with_end_date(ansible, openbao):
 
 def test_periodic_token_outlives_the_mount_max_ttl_and_non_periodic_does_not(ansible, own_bao):
     """Issue 7: with the token mount's max_lease_ttl lowered, only the periodic default survives."""
-    own_bao.client().write("sys/auth/token/tune", max_lease_ttl="6s")
-    periodic = run(ansible, own_bao, store_path="periodic", ttl="4s")
-    capped = run(ansible, own_bao, store_path="capped", ttl="4s", period="0")
-    assert periodic["period"] == 4 and capped["period"] == 0
+    own_bao.client().write("sys/auth/token/tune", max_lease_ttl="8s")
+    # The capped one first: the periodic one must not wait for an ansible run before its first renewal.
+    capped = run(ansible, own_bao, store_path="capped", ttl="5s", period="0")
+    periodic = run(ansible, own_bao, store_path="periodic", ttl="5s")
+    assert periodic["period"] == 5 and capped["period"] == 0
     assert "NOT unlimited" in " ".join(capped.get("warnings", []))
     tokens = {name: stored(own_bao, name)["token"] for name in ("periodic", "capped")}
     started = time.monotonic()
-    while time.monotonic() - started < 12:
+    while time.monotonic() - started < 14:
         for token in tokens.values():
             try:
                 own_bao.client(token).auth.token.renew_self()
             except Exception:  # refused once past the mount's max
                 pass
-        time.sleep(1)
+        time.sleep(0.5)
     assert is_valid(own_bao, tokens["periodic"])
-    assert lookup(own_bao, tokens["periodic"])["ttl"] >= 2
+    assert lookup(own_bao, tokens["periodic"])["ttl"] >= 3
     assert not is_valid(own_bao, tokens["capped"])
 
 

@@ -148,7 +148,25 @@ def test_sealed_or_unreachable_vault_fails_in_preflight(ansible, bao):
     result = converge(ansible, bao)
     assert result.rc != 0
     failed = [t for t in result.task_results() if t.get("failed")]
-    assert failed[0]["_task"] == "Check that Vault is initialized and unsealed"
+    assert failed[0]["_task"] == "datastack.jupyterhub.vault : Check that Vault is initialized and unsealed"
     assert "sealed" in json.dumps(failed[0]) and "operator unseal" in json.dumps(failed[0])
     missing = ansible.playbook([play(bao, vault_token="")])
     assert missing.rc != 0 and "Set vault_addr and vault_token" in missing.output
+
+
+def test_absent_revokes_and_deletes_then_changes_nothing(ansible, bao):
+    assert converge(ansible, bao).rc == 0
+    admin = kv(bao, "jupyterhub/vault-token")["token"]
+    gone = ansible.playbook([dict(play(bao, vault_state="absent"), tasks=[])], verbosity=4, json_output=False)
+    assert gone.rc == 0, gone
+    assert admin not in gone.output and bao.root_token not in gone.output
+    client = bao.client()
+    with pytest.raises(hvac.exceptions.Forbidden):
+        bao.client(admin).auth.token.lookup_self()
+    for path in ("jupyterhub/vault-token", "jupyterhub/admin-service"):
+        with pytest.raises(hvac.exceptions.InvalidPath):
+            kv(bao, path)
+    assert "jupyterhub-admin" not in client.sys.list_acl_policies()["data"]["keys"]
+    assert "jupyter-user" not in (client.list("auth/token/roles") or {}).get("data", {}).get("keys", [])
+    again = ansible.playbook([dict(play(bao, vault_state="absent"), tasks=[])])
+    assert again.rc == 0 and changed(again) == 0, again

@@ -216,3 +216,10 @@ def test_loader_names_the_missing_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="vault_spawn_hook.py is missing in %s" % tmp_path):
         exec(compile((HUB_DIR / "load_vault_hook.py").read_text(), "load_vault_hook.py", "exec"),
              {"c": Config()})
+
+
+def test_spawn_error_survives_percent_signs_in_the_message(fake, settings):
+    fake.script = [Answer(403, {"errors": ["permission denied on 50%s"]})]
+    with pytest.raises(hook.VaultSpawnError) as caught:
+        run(hook.make_hook(settings)(spawner("50%off")))
+    assert "50%s" in str(caught.value) and "50%s" in caught.value.jupyterhub_message

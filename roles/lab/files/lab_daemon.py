@@ -1,0 +1,143 @@
+"""Start, probe and stop the lab's background servers (stdlib only; prints one JSON line).
+
+  lab_daemon.py status --pid-file F --ready-url U
+  lab_daemon.py start --log L --cwd D --ready-url U --timeout S -- COMMAND...
+  lab_daemon.py stop PIDFILE...
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def read_pid(pid_file):
+    try:
+        with open(pid_file, encoding="ascii") as handle:
+            return int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def started_at(pid):
+    """Process start time (epoch seconds) from /proc, or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime"))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
+    return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
+def owned_pid(pid_file):
+    """The pid in ``pid_file`` if that process still is the one that wrote it.
+
+    A pid file is written after its process starts; a process that started later only
+    reuses the number, and is not ours to signal.
+    """
+    pid = read_pid(pid_file)
+    if pid is None or pid <= 1:
+        return None
+    start = started_at(pid)
+    if start is None or start > os.path.getmtime(pid_file) + 2:
+        return None
+    return pid
+
+
+def answers_json(url):
+    try:
+        with urllib.request.urlopen(url, timeout=3) as answer:
+            return "version" in json.loads(answer.read().decode("utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def status(args):
+    pid = owned_pid(args.pid_file)
+    return {"pid": pid, "running": pid is not None, "ready": pid is not None and answers_json(args.ready_url)}
+
+
+def start(args):
+    with open(args.log, "ab") as log:
+        proc = subprocess.Popen(args.command, cwd=args.cwd, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if answers_json(args.ready_url):
+            return {"pid": proc.pid, "ready": True}
+        time.sleep(0.5)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    with open(args.log, errors="replace", encoding="utf-8") as handle:
+        tail = handle.readlines()[-30:]
+    raise SystemExit("%s did not answer JSON on %s within %ss (exit code %s). Last log lines of %s:\n%s"
+                     % (args.command[0], args.ready_url, args.timeout, proc.poll(), args.log, "".join(tail)))
+
+
+def stop_one(pid, timeout=20):
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if started_at(pid) is None or _zombie(pid):
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def stop(args):
+    stopped = []
+    for pid_file in args.pid_files:
+        if not os.path.exists(pid_file):
+            continue
+        pid = owned_pid(pid_file)
+        if pid is not None:
+            try:
+                stop_one(pid)
+                stopped.append(pid_file)
+            except ProcessLookupError:
+                pass
+        if os.path.exists(pid_file):
+            os.remove(pid_file)
+            if pid_file not in stopped:
+                stopped.append(pid_file)
+    return {"stopped": stopped}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="action", required=True)
+    probe = sub.add_parser("status")
+    probe.add_argument("--pid-file", required=True)
+    probe.add_argument("--ready-url", required=True)
+    launch = sub.add_parser("start")
+    launch.add_argument("--log", required=True)
+    launch.add_argument("--cwd", required=True)
+    launch.add_argument("--ready-url", required=True)
+    launch.add_argument("--timeout", type=float, default=60)
+    launch.add_argument("command", nargs="+")
+    halt = sub.add_parser("stop")
+    halt.add_argument("pid_files", nargs="*")
+    args = parser.parse_args()
+    result = {"status": status, "start": start, "stop": stop}[args.action](args)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

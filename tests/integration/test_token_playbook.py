@@ -1,0 +1,128 @@
+"""playbooks/token.yml against a real hub: a limited token in a 0600 file, never in the log."""
+
+import stat
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PLAYBOOK = "playbooks/token.yml"
+
+
+def new_user():
+    return "tok-%s" % uuid.uuid4().hex[:8]
+
+
+def hub_env(hub):
+    return {"JUPYTERHUB_API_URL": hub.api_url, "JUPYTERHUB_API_TOKEN": hub.admin_token}
+
+
+def run(ansible, hub, user, token_file, verbosity=0, **extra):
+    return ansible.playbook(PLAYBOOK, extra_vars=dict(user=user, token_file=str(token_file), **extra),
+                            env=hub_env(hub), verbosity=verbosity, json_output=verbosity == 0)
+
+
+def managed_tokens(hub, user):
+    return [t for t in hub.tokens(user) if t["note"] == "token-playbook"]
+
+
+def test_creates_user_and_writes_a_limited_token_to_a_private_file(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "tokens" / "user.token"
+    result = run(ansible, hub, user, token_file)
+    assert result.rc == 0, result
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(token_file.parent.stat().st_mode) == 0o700
+    token = token_file.read_text().strip()
+
+    me = hub.api("GET", "/user", token=token)
+    assert me.status_code == 200 and me.json()["name"] == user
+    scopes = set(me.json()["scopes"])
+    assert "access:servers!user=%s" % user in scopes
+    assert not {"admin:users", "tokens", "admin:servers"} & scopes
+    assert hub.api("GET", "/users", token=token).status_code == 403
+
+    [record] = managed_tokens(hub, user)
+    assert record["expires_at"] is not None
+    said = [r["msg"] for r in result.task_results() if "Say where the token is" in r["_task"]]
+    assert said and str(token_file) in said[0]
+    assert token not in result.output
+
+
+def test_second_run_keeps_the_token(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "user.token"
+    assert run(ansible, hub, user, token_file).rc == 0
+    before = token_file.read_text()
+    again = run(ansible, hub, user, token_file)
+    assert again.rc == 0, again
+    assert again.stats["localhost"]["changed"] == 0
+    assert token_file.read_text() == before
+    assert len(managed_tokens(hub, user)) == 1
+
+
+def test_no_token_in_output_even_at_vvv(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "user.token"
+    result = run(ansible, hub, user, token_file, verbosity=3)
+    assert result.rc == 0, result.output[-3000:]
+    issued = token_file.read_text().strip()
+    assert len(issued) >= 16
+    assert issued not in result.output
+    assert hub.admin_token not in result.output
+    # A second run reads the file and checks it against the hub: still nothing printed.
+    again = run(ansible, hub, user, token_file, verbosity=3)
+    assert again.rc == 0
+    assert issued not in again.output and hub.admin_token not in again.output
+
+
+def test_show_token_prints_it(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "user.token"
+    result = run(ansible, hub, user, token_file, show_token=True)
+    assert result.rc == 0, result
+    token = token_file.read_text().strip()
+    assert token in result.stdout
+    assert hub.admin_token not in result.output
+
+
+def test_credentials_from_inventory_variables(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "user.token"
+    inventory = tmp_path / "hub.ini"
+    inventory.write_text("[all:vars]\njupyterhub_api_url=%s\njupyterhub_api_token=%s\n"
+                         % (hub.api_url, hub.admin_token))
+    result = ansible.playbook(PLAYBOOK, extra_vars={"user": user, "token_file": str(token_file)},
+                              args=["-i", str(inventory)])
+    assert result.rc == 0, result
+    assert hub.api("GET", "/user", token=token_file.read_text().strip()).json()["name"] == user
+
+
+def test_revoked_token_in_file_is_replaced(ansible, hub, tmp_path):
+    user = new_user()
+    token_file = tmp_path / "user.token"
+    assert run(ansible, hub, user, token_file).rc == 0
+    [record] = managed_tokens(hub, user)
+    assert hub.api("DELETE", "/users/%s/tokens/%s" % (user, record["id"])).status_code == 204
+    result = run(ansible, hub, user, token_file)
+    assert result.rc == 0, result
+    assert hub.api("GET", "/user", token=token_file.read_text().strip()).json()["name"] == user
+
+
+def test_missing_credentials_fail_with_a_clear_message(ansible, tmp_path):
+    result = ansible.playbook(PLAYBOOK, extra_vars={"user": "alice", "token_file": str(tmp_path / "t")})
+    assert result.rc != 0
+    assert "JUPYTERHUB_API_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_expires_in_sets_the_token_lifetime(ansible, hub, tmp_path):
+    user = new_user()
+    result = run(ansible, hub, user, tmp_path / "user.token", expires_in=3600, renew_before=60)
+    assert result.rc == 0, result
+    [record] = managed_tokens(hub, user)
+    expires = datetime.fromisoformat(record["expires_at"].replace("Z", "+00:00"))
+    left = (expires - datetime.now(timezone.utc)).total_seconds()
+    assert 3000 < left <= 3600

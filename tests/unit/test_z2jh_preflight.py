@@ -1,0 +1,47 @@
+"""The z2jh role refuses settings that would deploy a broken hub, before touching anything."""
+
+import pytest
+import yaml
+
+BASE = {"z2jh_host": "jupyter.example.com", "z2jh_oidc_issuer": "https://auth.example.com/realms/r"}
+
+
+def _render(ansible, tmp_path, **variables):
+    return ansible.playbook("playbooks/render.yml", json_output=False,
+                            extra_vars=dict(BASE, render_dir=str(tmp_path), **variables))
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"vault_enabled": True, "z2jh_vault_addr": "https://v:8200", "z2jh_cull_max_age": 700000},
+     "must not exceed the Vault user token max"),
+    ({"vault_enabled": True, "z2jh_vault_addr": "https://v:8200", "z2jh_vault_user_token_max_ttl": "1h30m",
+      "z2jh_cull_max_age": 5401}, "(1h30m = 5400 s)"),
+    ({"z2jh_load_roles": [{"name": "mcp", "scopes": ["tokens"], "services": ["runtime-mcp"]}]},
+     "['runtime-mcp']"),
+    ({"z2jh_profile_datascience_enabled": False}, "z2jh_default_profile (datascience)"),
+    ({"z2jh_services": [{"name": "gdp", "url": "http://gdp:5000"}]}, "a url and a secret_name"),
+    ({"z2jh_host": ""}, "z2jh_host is set"),
+    ({"vault_enabled": True}, "z2jh_vault_addr"),
+    ({"z2jh_state": "gone"}, "z2jh_state"),
+])
+def test_bad_settings_fail_early(ansible, tmp_path, variables, message):
+    result = _render(ansible, tmp_path, **variables)
+    assert result.rc != 0
+    assert message in result.output
+    assert not (tmp_path / "z2jh").exists()
+
+
+def test_the_ttl_check_passes_at_equal_durations(ansible, tmp_path):
+    result = _render(ansible, tmp_path, vault_enabled=True, z2jh_vault_addr="https://v:8200",
+                     z2jh_vault_user_token_max_ttl="7d", z2jh_cull_max_age=604800)
+    assert result.rc == 0, result
+
+
+def test_a_role_for_a_configured_service_is_accepted(ansible, tmp_path):
+    result = _render(ansible, tmp_path, z2jh_load_roles=[
+        {"name": "auditors", "scopes": ["read:users"], "services": ["admin-service"]}])
+    assert result.rc == 0, result
+    values = yaml.safe_load((tmp_path / "z2jh" / "values.yaml").read_text())
+    assert values["hub"]["loadRoles"]["auditors"] == {
+        "name": "auditors", "scopes": ["read:users"], "services": ["admin-service"]}
+    assert set(values["hub"]["loadRoles"]) == {"auditors", "admin-service-role"}
