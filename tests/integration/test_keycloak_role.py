@@ -216,8 +216,9 @@ def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup):
                     keycloak_vault_addr=openbao.addr, keycloak_vault_token=openbao.root_token)
     first = ansible.playbook(role_play(), extra_vars=in_vault)
     assert first.rc == 0, first
-    kept = openbao.client().secrets.kv.v2.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
-                                                               raise_on_deleted_version=True)["data"]["data"]
+    kv = openbao.client().secrets.kv.v2
+    kept = kv.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
+                                  raise_on_deleted_version=True)["data"]["data"]
     realm_client = client(keycloak, setup["realm"])
     secret = keycloak.admin("GET", "/%s/clients/%s/client-secret" % (setup["realm"], realm_client["id"])).json()
     assert kept["client_secret"] == secret["value"]
@@ -226,8 +227,8 @@ def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup):
     second = ansible.playbook(role_play(), extra_vars=in_vault)
     assert second.rc == 0, second
     assert changed_tasks(second) == []
-    again = openbao.client().secrets.kv.v2.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
-                                                                raise_on_deleted_version=True)["data"]["data"]
+    again = kv.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
+                                   raise_on_deleted_version=True)["data"]["data"]
     assert again["crypt_key"] == kept["crypt_key"]
 
 

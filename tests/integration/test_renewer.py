@@ -88,12 +88,12 @@ def test_once_mode_renews_and_reports(openbao, tmp_path):
     token_file.write_text(token)
     done = subprocess.run([sys.executable, str(RENEWER), "--vault-addr", openbao.addr,
                            "--token-file", str(token_file), "--once"],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert lookup(openbao, token).json()["data"]["last_renewal_time"]
     openbao.client().auth.token.revoke(token)
     failed = subprocess.run([sys.executable, str(RENEWER), "--vault-addr", openbao.addr,
                              "--token-file", str(token_file), "--once"],
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, check=False)
     assert failed.returncode == 1
     assert token not in failed.stdout + failed.stderr

@@ -33,7 +33,7 @@ def test_site_composes_the_roles_in_order_with_tags(ansible):
     assert proc.returncode == 0, proc.stderr
     names = [(n, t) for n, t in re.findall(r"^\s+(.+?)\s+TAGS: \[(.*)\]$", proc.stdout, re.M)
              if not n.startswith("play #")]
-    assert [tags for _, tags in names] == ["keycloak", "vault", "nfs", "nvidia", "z2jh"]
+    assert [tags for dummy, tags in names] == ["vault", "keycloak", "nfs", "nvidia", "z2jh"]
     proc = _run(ansible, "--list-tasks", "--tags", "z2jh", "playbooks/site.yml")
     assert re.findall(r"TAGS: \[(.+)\]", proc.stdout) == ["z2jh"]
 

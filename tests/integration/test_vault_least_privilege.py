@@ -39,13 +39,13 @@ def test_admin_can_do_its_job(setup):
 
 @pytest.mark.parametrize("name", ["jupyterhub-admin", "evil", "default", "jupyter-userx", "root-like"])
 def test_writing_another_policy_is_denied(setup, name):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises(hvac.exceptions.Forbidden):
         admin.write("sys/policies/acl/" + name, policy='path "*" { capabilities = ["sudo", "read"] }')
 
 
 def test_old_policy_endpoint_is_denied(setup):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises(hvac.exceptions.Forbidden):
         admin.write("sys/policy/jupyter-user-bob", policy=USER_POLICY)
 
@@ -53,13 +53,13 @@ def test_old_policy_endpoint_is_denied(setup):
 @pytest.mark.parametrize("policies", [["jupyterhub-admin"], ["default", "root"], ["evil"],
                                       ["jupyter-user-alice", "jupyterhub-admin"]])
 def test_minting_a_non_user_policy_through_the_role_is_denied(setup, policies):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises((hvac.exceptions.InvalidRequest, hvac.exceptions.Forbidden)):
         admin.auth.token.create(role_name="jupyter-user", policies=policies)
 
 
 def test_create_orphan_and_plain_create_are_denied(setup):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises(hvac.exceptions.Forbidden):
         admin.auth.token.create_orphan(policies=["jupyter-user-alice"])
     with pytest.raises(hvac.exceptions.Forbidden):
@@ -68,13 +68,13 @@ def test_create_orphan_and_plain_create_are_denied(setup):
 
 @pytest.mark.parametrize("path", ["jupyterhub/admin-service", "jupyterhub/vault-token", "jupyter/users/alice/keys"])
 def test_reading_secrets_is_denied(setup, path):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises(hvac.exceptions.Forbidden):
         admin.secrets.kv.v2.read_secret_version(path=path, mount_point="secret", raise_on_deleted_version=False)
 
 
 def test_changing_the_token_role_or_mounts_is_denied(setup):
-    _, admin = setup
+    dummy, admin = setup
     with pytest.raises(hvac.exceptions.Forbidden):
         admin.write("auth/token/roles/jupyter-user", allowed_policies_glob=["*"])
     with pytest.raises(hvac.exceptions.Forbidden):
@@ -82,7 +82,7 @@ def test_changing_the_token_role_or_mounts_is_denied(setup):
 
 
 def test_policy_text_has_no_sudo_no_wildcard_on_secret(setup):
-    server, _ = setup
+    server, dummy = setup
     paths = json.loads(server.client().read("sys/policies/acl/jupyterhub-admin")["data"]["policy"])["path"]
     assert set(paths) == {"sys/policies/acl/jupyter-user-*", "auth/token/create/jupyter-user",
                           "auth/token/lookup-self", "auth/token/renew-self"}

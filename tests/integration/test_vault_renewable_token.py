@@ -20,7 +20,7 @@ def unique(prefix="t"):
 def run(ansible, bao, check=False, diff=False, token=None, **args):
     params = dict(url=bao.addr, token=token or bao.root_token, policies=["jupyterhub-admin"])
     params.update(args)
-    result, _ = ansible.module(MODULE, params, check=check, diff=diff)
+    result, dummy = ansible.module(MODULE, params, check=check, diff=diff)
     return result
 
 
@@ -232,13 +232,13 @@ path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
     role_id = client.read("auth/%s/role/ansible/role-id" % mount)["data"]["role_id"]
     secret_id = client.write("auth/%s/role/ansible/secret-id" % mount)["data"]["secret_id"]
     path = unique("approle")
-    result, _ = ansible.module(MODULE, dict(
+    result, dummy = ansible.module(MODULE, dict(
         url=openbao.addr, auth_method="approle", mount_point=mount, role_id=role_id, secret_id=secret_id,
         policies=["jupyterhub-admin"], store_path=path))
     assert result["created"], result
     assert is_valid(openbao, stored(openbao, path)["token"])
     env_path = unique("approle")
-    result, _ = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path),
+    result, dummy = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path),
                                env={"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token})
     assert result["created"] and is_valid(openbao, stored(openbao, env_path)["token"])
 

@@ -54,7 +54,7 @@ def test_quotes_and_globs_never_reach_the_policy_text():
 def test_many_random_names_are_safe_distinct_and_reversible():
     rng = random.Random(20261124)
     alphabet = "aAzZ09-_.@+ \"*/\\'{}éüß中😀\t"
-    names = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20000)}
+    names = {"".join(rng.choice(alphabet) for dummy in range(rng.randint(1, 8))) for dummy in range(20000)}
     mapped = {}
     for name in names:
         safe = hook.safe_name(name)

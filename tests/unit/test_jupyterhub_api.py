@@ -104,8 +104,8 @@ def test_html_answer_explains_the_api_base():
 
 
 def test_pagination_follows_next_and_sends_the_header():
-    page1 = {"items": [{"name": "a"}], "_pagination": {"offset": 0, "limit": 1, "total": 2,
-                                                        "next": {"offset": 1, "limit": 1, "url": "x"}}}
+    following = {"offset": 1, "limit": 1, "url": "x"}
+    page1 = {"items": [{"name": "a"}], "_pagination": {"offset": 0, "limit": 1, "total": 2, "next": following}}
     page2 = {"items": [{"name": "b"}], "_pagination": {"offset": 1, "limit": 1, "total": 2, "next": None}}
     hub, adapter, dummy = client([(200, page1), (200, page2)])
     assert [u["name"] for u in hub.list_users()] == ["a", "b"]

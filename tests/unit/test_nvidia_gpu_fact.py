@@ -19,8 +19,8 @@ def _node(allocatable):
 ])
 def test_gpu_fact(ansible, nodes, detected):
     play = {"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "fact", "ansible.builtin.include_role": {"name": "datastack.jupyterhub.nvidia",
-                                                           "tasks_from": "gpu_fact.yml"},
+        {"name": "fact",
+         "ansible.builtin.include_role": {"name": "datastack.jupyterhub.nvidia", "tasks_from": "gpu_fact.yml"},
          "vars": {"_nvidia_nodes": {"resources": nodes}}},
         {"name": "show", "ansible.builtin.debug": {"var": "nvidia_gpu_detected"}}]}
     result = ansible.playbook([play])

@@ -63,7 +63,7 @@ def test_renews_at_half_the_period(tmp_path):
     vault = FakeVault([TOKEN])
     job = renewer.Renewer(vault, str(token_file), min_interval=1)
     assert job.cycle() == 10
-    assert [path for path, _ in vault.calls] == ["auth/token/lookup-self", "auth/token/renew-self"]
+    assert [path for path, dummy in vault.calls] == ["auth/token/lookup-self", "auth/token/renew-self"]
 
 
 def test_rereads_the_token_file_when_renewal_fails(tmp_path, caplog):

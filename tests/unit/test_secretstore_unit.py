@@ -85,7 +85,7 @@ def store(**kwargs):
 
 
 def paths(fake):
-    return [path for _, path, _ in fake.calls]
+    return [path for dummy, path, dummy in fake.calls]
 
 
 def test_missing_environment_says_what_is_missing(monkeypatch):
@@ -106,7 +106,7 @@ def test_put_merges_and_uses_check_and_set(fake):
     secrets.put("keys", a="1")
     secrets.put("keys", b="2")
     assert fake.secrets["keys"] == ({"a": "1", "b": "2"}, 2)
-    writes = [body for method, _, body in fake.calls if method == "POST" and body and "data" in body]
+    writes = [body for method, dummy, body in fake.calls if method == "POST" and body and "data" in body]
     assert [w["options"]["cas"] for w in writes] == [0, 1]
 
 
@@ -130,7 +130,7 @@ def test_token_with_little_time_left_is_renewed(fake):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert store().get("k", field="v") == "1"
-    renew = [body for _, path, body in fake.calls if path == "auth/token/renew-self"]
+    renew = [body for dummy, path, body in fake.calls if path == "auth/token/renew-self"]
     assert renew == [{"increment": 86400}]
 
 

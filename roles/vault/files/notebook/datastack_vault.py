@@ -80,7 +80,7 @@ class SecretStore:
         if not fields:
             raise SecretStoreError("put(%r) needs at least one field, e.g. put(%r, key='value')"
                                    % (name, name))
-        for _ in range(3):
+        for dummy in range(3):
             current, version = self._read(name)
             if self._write(name, dict(current or {}, **fields), version):
                 return
@@ -88,7 +88,7 @@ class SecretStore:
 
     def get(self, name, field=None):
         """All fields of secret ``name`` as a dict, or the value of one ``field``."""
-        data, _ = self._read(name)
+        data, dummy = self._read(name)
         if data is None:
             raise SecretNotFoundError("no secret named %r (see list())" % name)
         if field is None:
@@ -113,7 +113,7 @@ class SecretStore:
                 raise SecretNotFoundError("no secret named %r (see list())" % name)
             self._check(self._call("DELETE", "metadata", name), "delete %r" % name)
             return
-        for _ in range(3):
+        for dummy in range(3):
             data, version = self._read(name)
             if data is None or field not in data:
                 raise SecretNotFoundError("secret %r has no field %r" % (name, field))

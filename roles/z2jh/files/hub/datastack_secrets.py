@@ -4,6 +4,7 @@
 # so no secret ever sits in the Helm values.
 #   JUPYTERHUB_CRYPT_KEY                -> CryptKeeper.keys (";"-separated for rotation)
 #   DATASTACK_SERVICE_TOKEN_<NAME>      -> api_token of service <name> (upper case, "-" -> "_")
+# pylint: disable=undefined-variable
 import os as _ds_os
 import re as _ds_re
 
