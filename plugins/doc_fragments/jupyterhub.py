@@ -52,3 +52,15 @@ notes:
 requirements:
   - requests
 """
+
+    # Attributes every module of the group shares (with ansible.builtin.action_common_attributes).
+    ATTRIBUTES = r"""
+attributes:
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/datastack.jupyterhub.jupyterhub) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - datastack.jupyterhub.jupyterhub
+"""

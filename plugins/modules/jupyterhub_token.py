@@ -25,19 +25,13 @@ author:
   - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
   - datastack.jupyterhub.jupyterhub
+  - datastack.jupyterhub.jupyterhub.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/datastack.jupyterhub.jupyterhub) in C(module_defaults) to set connection options once.
-    support: full
-    membership:
-      - datastack.jupyterhub.jupyterhub
     details: The diff shows token metadata (id, note, scopes, expiry), never a token.
 options:
   user:

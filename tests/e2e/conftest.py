@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.jupyterhub import find_chp
+from tests.fixtures.jupyterhub import BASE_CONFIG, find_chp
 from tests.fixtures.procs import free_port, start, stop, wait_for
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -19,18 +19,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 # The authenticator settings come from the role's fact (a JSON file); the secrets from the environment,
 # as OAUTH_CLIENT_SECRET and JUPYTERHUB_CRYPT_KEY, the way the Z2JH values and the lab pass them.
-HUB_CONFIG = """
+HUB_CONFIG = BASE_CONFIG + """
 import json
-c = get_config()  # noqa: F821
-c.JupyterHub.bind_url = "http://127.0.0.1:{public_port}"
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
-c.JupyterHub.db_url = "sqlite:///{state}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = "{state}/cookie_secret"
-c.JupyterHub.pid_file = "{state}/hub.pid"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
-c.ConfigurableHTTPProxy.auth_token = "{proxy_token}"
-c.ConfigurableHTTPProxy.pid_file = "{state}/proxy.pid"
-c.ConfigurableHTTPProxy.command = ["{chp}"]
 c.JupyterHub.spawner_class = "simple"
 c.JupyterHub.default_url = "/hub/home"
 c.JupyterHub.authenticator_class = "generic-oauth"
