@@ -14,11 +14,13 @@ export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$DATASTACK_CACHE/helm/cache}"
 export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$DATASTACK_CACHE/helm/config}"
 export HELM_DATA_HOME="${HELM_DATA_HOME:-$DATASTACK_CACHE/helm/data}"
 export PATH="$DATASTACK_VENV/bin:$DATASTACK_CACHE/node/node_modules/.bin:$DATASTACK_CACHE/bin:$GOPATH/bin:$PATH"
-# The collection is used from a collections path that points at this checkout.
-export ANSIBLE_COLLECTIONS_PATH="$DATASTACK_CACHE/collections:${ANSIBLE_COLLECTIONS_PATH:-}"
+# The collection is used from a collections path that points at this checkout (one path per checkout,
+# so two clones on one machine never resolve datastack.jupyterhub to each other).
+_datastack_collections="$DATASTACK_CACHE/collections/$(printf '%s' "$DATASTACK_ROOT" | sha256sum | cut -c1-12)"
+mkdir -p "$_datastack_collections/ansible_collections/datastack"
+ln -sfn "$DATASTACK_ROOT" "$_datastack_collections/ansible_collections/datastack/jupyterhub"
+export ANSIBLE_COLLECTIONS_PATH="$_datastack_collections:${ANSIBLE_COLLECTIONS_PATH:-}"
 export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH%:}"
-mkdir -p "$DATASTACK_CACHE/collections/ansible_collections/datastack"
-ln -sfn "$DATASTACK_ROOT" "$DATASTACK_CACHE/collections/ansible_collections/datastack/jupyterhub"
 # JDK 21+ for Keycloak: the newest Temurin or OpenJDK under /usr/lib/jvm that is at least 21.
 if [ -z "${DATASTACK_JAVA_HOME:-}" ]; then
   for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
