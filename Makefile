@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: setup lab lab-clean test test-unit test-integration sanity lint molecule
+.PHONY: setup helm lab lab-clean test test-unit test-integration sanity lint molecule
 
+# What the tests need. helm (+ helm-diff) is only for real cluster runs: `make helm`.
 setup:
-	scripts/bootstrap.sh
+	scripts/bootstrap.sh python proxy keycloak chromium
+
+helm:
+	scripts/bootstrap.sh helm
 
 lab:
 	scripts/bootstrap.sh python proxy
