@@ -164,7 +164,7 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     ({"keycloak_realm": "team/a"}, "is not a usable realm name"),
     ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
     ({"keycloak_apply_manifests": True, "keycloak_kubeconfig": "/nonexistent/kubeconfig"},
-     "Cannot read Secret jupyterhub/jupyterhub-oauth from the cluster"),
+     "Cannot read Secret jupyter/jupyterhub-oauth from the cluster"),
 ])
 def test_clear_errors(ansible, setup, override, message):
     result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)

@@ -75,7 +75,7 @@ def test_converge_then_second_run_changes_nothing(ansible, bao, tmp_path):
     assert manifest["apiVersion"] == "external-secrets.io/v1" and manifest["kind"] == "ExternalSecret"
     assert manifest["spec"]["data"] == [{"secretKey": "token", "remoteRef": {
         "key": "jupyterhub/vault-token", "property": "token"}}]
-    assert manifest["metadata"]["namespace"] == "jupyterhub"
+    assert manifest["metadata"]["namespace"] == "jupyter"  # the z2jh default, seed 001
     assert admin["token"] not in files[0].read_text()
 
 
