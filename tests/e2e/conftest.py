@@ -112,7 +112,9 @@ def sso(ansible, keycloak, tmp_path_factory):
     hub.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in this thread until it stops,
+# which must not outlive the browser tests (later tests call asyncio.run()).
+@pytest.fixture(scope="package")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("%s not found: run scripts/bootstrap.sh chromium" % CHROMIUM)

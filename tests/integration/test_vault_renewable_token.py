@@ -238,8 +238,8 @@ path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
     assert result["created"], result
     assert is_valid(openbao, stored(openbao, path)["token"])
     env_path = unique("approle")
-    result, dummy = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path),
-                               env={"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token})
+    vault_env = {"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token}
+    result, dummy = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path), env=vault_env)
     assert result["created"] and is_valid(openbao, stored(openbao, env_path)["token"])
 
 

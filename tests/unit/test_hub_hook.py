@@ -1,6 +1,7 @@
 """The pre-spawn hook's logic with a fake Vault HTTP session (the wire is tested in integration)."""
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import logging
 from pathlib import Path
@@ -73,7 +74,9 @@ def spawner(name="alice@example.org", environment=None):
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run the hook's coroutine on a loop of its own, whatever loop this thread may already run."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_hook_writes_policy_mints_token_and_sets_environment(fake, settings, caplog):
