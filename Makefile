@@ -6,7 +6,7 @@ ENV := source scripts/env.sh &&
 
 # What the tests need. helm (+ helm-diff) is only for real cluster runs: `make helm`.
 setup:
-	scripts/bootstrap.sh python proxy keycloak chromium
+	scripts/bootstrap.sh python proxy keycloak chromium shellcheck
 
 helm:
 	scripts/bootstrap.sh helm

@@ -23,7 +23,7 @@ export ANSIBLE_COLLECTIONS_PATH="$_datastack_collections:${ANSIBLE_COLLECTIONS_P
 export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH%:}"
 # JDK 21+ for Keycloak: the newest Temurin or OpenJDK under /usr/lib/jvm that is at least 21.
 if [ -z "${DATASTACK_JAVA_HOME:-}" ]; then
-  for jdk in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
+  for jdk in $(printf '%s\n' /usr/lib/jvm/*/ | sort -V -r); do
     if [ -x "$jdk/bin/java" ]; then
       major=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print $2}')
       if [ "${major%%.*}" -ge 21 ] 2>/dev/null; then DATASTACK_JAVA_HOME="${jdk%/}"; break; fi

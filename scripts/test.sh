@@ -3,7 +3,7 @@
 # ansible-core, molecule scenarios, ansible-test sanity and ansible-lint. Each step prints its duration.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
-cd "$DATASTACK_ROOT"
+cd "$DATASTACK_ROOT" || exit 1
 mkdir -p tests/output
 failed=()
 step() {
