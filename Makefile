@@ -12,7 +12,7 @@ helm:
 	scripts/bootstrap.sh helm
 
 lab:
-	scripts/bootstrap.sh python proxy
+	scripts/bootstrap.sh python proxy $(if $(findstring lab_keycloak=true,$(LAB_ARGS)),keycloak)
 	$(ENV) ansible-playbook playbooks/lab.yml $(LAB_ARGS)
 
 lab-clean:
