@@ -271,7 +271,8 @@ def test_lab_wiring_starts_openbao_and_wires_the_hook(ansible, tmp_path, running
     extra = {"lab_state_dir": str(state), "lab_vault_port": port}
     pid_file = state / "openbao" / "bao.pid"
     try:
-        first = ansible.playbook([play], extra_vars=extra)
+        # The first run starts OpenBao: at -vvvv Ansible prints each command with its environment.
+        first = ansible.playbook([play], extra_vars=extra, verbosity=4, json_output=False)
         assert first.rc == 0, first
         second = ansible.playbook([play], extra_vars=extra)
         assert second.rc == 0, second

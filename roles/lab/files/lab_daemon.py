@@ -63,10 +63,24 @@ def status(args):
     return {"pid": pid, "running": pid is not None, "ready": pid is not None and answers_json(args.ready_url)}
 
 
+def child_environment(secret_files):
+    """The environment plus NAME=<content of PATH> for each ``--env-file NAME=PATH``.
+
+    Secrets travel in files, so they never sit on a command line or in what Ansible prints at -vvv.
+    """
+    env = dict(os.environ)
+    for item in secret_files or []:
+        name, dummy, path = item.partition("=")
+        with open(path, encoding="utf-8") as handle:
+            env[name] = handle.read().strip()
+    return env
+
+
 def start(args):
     with open(args.log, "ab") as log:
         proc = subprocess.Popen(args.command, cwd=args.cwd, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env=child_environment(args.env_file))
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -130,6 +144,8 @@ def main():
     launch.add_argument("--cwd", required=True)
     launch.add_argument("--ready-url", required=True)
     launch.add_argument("--timeout", type=float, default=60)
+    launch.add_argument("--env-file", action="append", metavar="NAME=PATH",
+                        help="set NAME to the content of the file PATH in the child's environment")
     launch.add_argument("command", nargs="+")
     halt = sub.add_parser("stop")
     halt.add_argument("pid_files", nargs="*")
