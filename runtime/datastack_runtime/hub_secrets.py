@@ -32,4 +32,5 @@ def apply_hub_secrets(config, environ=None):
 
 
 if "c" in globals():
-    apply_hub_secrets(c)  # noqa: F821  # pylint: disable=undefined-variable  (hub.extraConfig: the hub's config object)
+    # Run as hub.extraConfig: c is the hub's config object.
+    apply_hub_secrets(c)  # noqa: F821  # pylint: disable=undefined-variable

@@ -26,4 +26,5 @@ def load_vault_hook(config, environ=None):
 
 
 if "c" in globals():
-    load_vault_hook(c)  # noqa: F821  # pylint: disable=undefined-variable  (hub.extraConfig: the hub's config object)
+    # Run as hub.extraConfig: c is the hub's config object.
+    load_vault_hook(c)  # noqa: F821  # pylint: disable=undefined-variable

@@ -13,7 +13,9 @@ import requests
 
 from tests.fixtures.openbao import find_bao
 from tests.fixtures.procs import free_port
-from tests.integration.test_vault_hook import RUNTIME, running_hub, spawn, spawned_env, wait_ready  # noqa: F401
+from tests.integration.test_vault_hook import RUNTIME, spawn, spawned_env, wait_ready
+# running_hub is a fixture: importing it makes it available here.
+from tests.integration.test_vault_hook import running_hub  # noqa: F401  pylint: disable=unused-import
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,6 @@ import time
 import uuid
 
 import pytest
-import yaml
 
 from tests.fixtures.openbao import OpenBao, find_bao
 

@@ -138,8 +138,8 @@ class NotVault:
     (b"<html><body><form>Sign in</form></body></html>", "text/html", "not Vault's JSON"),
     (b"{}", "application/json", "without the 'data' object"),
 ])
-def test_an_answer_that_is_not_vault_is_logged_and_retried_with_the_delay_printed(tmp_path, body, content_type,
-                                                                                    words):
+def test_an_answer_that_is_not_vault_is_logged_and_retried_with_the_delay_printed(
+        tmp_path, body, content_type, words):
     front = NotVault(body, content_type)
     token_file = tmp_path / "token"
     token_file.write_text("s.never-logged")
