@@ -62,6 +62,7 @@ def lab(ansible, tmp_path_factory):
     running.stop()
 
 
+@pytest.mark.slow
 def test_lab_wiring_starts_openbao_and_wires_the_hook(lab, running_hub):
     assert lab.first.rc == 0, lab.first
     second = lab.run()

@@ -286,6 +286,10 @@ def test_errors_say_what_to_fix(ansible, openbao):
     result = run(ansible, openbao, store_mount=kv1, store_path="x")
     assert result.get("failed") and "version 1" in result["msg"] and "enable-versioning" in result["msg"]
 
+    result = run(ansible, openbao, store_mount="no-such-mount", store_path="x")
+    assert result.get("failed") and "no secrets engine is mounted at 'no-such-mount/'" in result["msg"], result
+    assert not result["created"]
+
     nobody = client.auth.token.create_orphan(policies=["default"], ttl="5m")["auth"]["client_token"]
     path = unique("denied")
     result = run(ansible, openbao, token=nobody, store_path=path)
