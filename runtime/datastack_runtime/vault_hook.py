@@ -38,7 +38,7 @@ DEFAULTS = {
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
-log = logging.getLogger("datastack.vault_spawn_hook")
+log = logging.getLogger("datastack.vault_hook")
 
 
 def user_path(settings, safe):
