@@ -26,6 +26,7 @@ mkdir -p "$DATASTACK_CACHE"
 ) 9>"$DATASTACK_CACHE/venv-galaxy.lock"
 export PATH="$tools/bin:$PATH"
 
+# 1. The tarball, and the collection installed from it (galaxy-importer does the same extraction).
 rm -rf "$out"; mkdir -p "$out/collections/ansible_collections" "$out/importer"
 ansible-galaxy collection build --output-path "$out" "$DATASTACK_ROOT" >/dev/null
 tarball=$(ls "$out"/*.tar.gz)
