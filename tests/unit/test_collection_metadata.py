@@ -67,9 +67,15 @@ def test_execution_environment_metadata_points_at_the_requirement_files():
 
 
 def third_party_imports(path):
-    """Top-level names of the non-stdlib, non-Ansible modules a plugin imports."""
+    """Top-level names of the non-stdlib, non-Ansible modules a plugin imports (Python 2 fallbacks in
+    ``except ImportError:`` blocks left out)."""
+    tree = ast.parse(path.read_text())
+    fallbacks = {id(node) for handler in ast.walk(tree) if isinstance(handler, ast.ExceptHandler)
+                 for node in ast.walk(handler)}
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if id(node) in fallbacks:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
