@@ -42,7 +42,7 @@ def test_the_example_inventory_renders_valid_values(ansible, tmp_path):
     proc = _run(ansible, "playbooks/render.yml", "-e", "render_dir=" + str(tmp_path))
     assert proc.returncode == 0, proc.stdout[-3000:]
     values = yaml.safe_load((tmp_path / "z2jh" / "values.yaml").read_text())
-    schema = json.loads(Path("/work/shared/z2jh/values.schema-4.2.0.json").read_text())
+    schema = json.loads((REPO.parent / "shared" / "z2jh" / "values.schema-4.2.0.json").read_text())
     for error in jsonschema.validators.validator_for(schema)(schema).iter_errors(values):
         assert error.validator == "required", error.message  # the chart's defaults fill those
     assert all_problems(values) == []
@@ -58,11 +58,11 @@ def test_the_example_inventory_renders_valid_values(ansible, tmp_path):
 def test_uninstall_deletes_user_data_only_when_confirmed(ansible, extra, delete, tmp_path):
     """Without a terminal the prompt gets no answer, so the data is kept unless confirm=true.
 
-    There is no cluster here: the run fails at the first Helm call, after the decision.
+    There is no cluster here: the run fails at the first Helm call, after the decision (what each
+    decision removes on a real cluster: tests/integration/test_cluster_site.py).
     """
     result = ansible.playbook("playbooks/uninstall.yml", extra_vars=extra,
                               env={"K8S_AUTH_KUBECONFIG": str(tmp_path / "no-kubeconfig")})
     decision = result.task("Decide whether user data goes")
     assert decision["ansible_facts"]["_uninstall_delete_data"] is delete
-    with pytest.raises(KeyError):
-        result.task("Delete the user home PVCs and the hub database")  # never reached without a cluster
+    assert result.rc != 0
