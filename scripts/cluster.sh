@@ -19,6 +19,7 @@ dir="${DATASTACK_CLUSTER_DIR:-$DATASTACK_ROOT/.cluster}"
 bin="$DATASTACK_KUBE_BIN"
 share="$(dirname "$bin")/kwok"
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+api_port="" etcd_port="" etcd_peer_port="" kwok_port=""  # set by ports()
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 say() { echo "cluster: $*" >&2; }

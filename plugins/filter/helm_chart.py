@@ -9,7 +9,6 @@ __metaclass__ = type
 import os
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import string_types
 
 LOCAL_PREFIXES = ("/", "./", "../", "~")
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
@@ -23,7 +22,7 @@ def helm_chart(ref, repo_url="", version=""):
     Chart.yaml gives the version; any other name is a chart in ``repo_url`` (or, without
     one, a ``repo/chart`` of ``helm repo add``).
     """
-    if not isinstance(ref, string_types) or not ref.strip():
+    if not isinstance(ref, str) or not ref.strip():
         raise AnsibleFilterError("helm_chart: the chart reference must be a non-empty string, got %r" % (ref,))
     ref = ref.strip()
     repo_url = (repo_url or "").strip()

@@ -7,6 +7,7 @@
 # A warm run (binaries of these versions present) does nothing.
 set -euo pipefail
 source "$(dirname "$0")/../env.sh"
+# shellcheck disable=SC2153 # the versions come from env.sh
 k8s="$KUBERNETES_VERSION" etcd_version="$ETCD_VERSION" kwok_version="$KWOK_VERSION"
 bin="$DATASTACK_KUBE_BIN"
 share="$(dirname "$bin")/kwok"
