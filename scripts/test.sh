@@ -17,6 +17,7 @@ step "oldest ansible-core" scripts/test-oldest.sh
 step "molecule" scripts/molecule.sh
 step "ansible-lint" ansible-lint --profile production -q
 step "ansible-test sanity" scripts/sanity.sh
+step "galaxy" scripts/galaxy.sh
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"
   exit 1

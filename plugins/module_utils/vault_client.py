@@ -2,237 +2,311 @@
 # Copyright: (c) 2026, datastack platform engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The one Vault client of this collection's modules.
+"""The one Vault (or OpenBao) wire client of this collection, on hvac.
 
-Connection and authentication are community.hashi_vault's (its internal module_utils; galaxy.yml
-pins a version range and tests/integration/test_vault_renewable_token.py proves they still work).
-Every Vault error is turned into a VaultClientError whose message says what is wrong and how to fix
-it; no message ever contains a token.
+``connect()`` authenticates (token or approle) and returns a ``VaultClient``; each call names the
+Vault path it touches. Every failure becomes a ``VaultClientError`` with a ``kind`` and a message that
+says what is wrong; messages never contain a token and name no module option (``vault_module`` adds
+which option to fix). hvac errors are matched by class.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 import re
+import traceback
 
-from ansible.module_utils.basic import AnsibleModule
-
+HVAC_IMPORT_ERROR = None
 try:
-    from ansible_collections.community.hashi_vault.plugins.module_utils._hashi_vault_module import HashiVaultModule
-    from ansible_collections.community.hashi_vault.plugins.module_utils._hashi_vault_common import HashiVaultValueError
-    HAS_HASHI_VAULT = True
-except ImportError:  # pragma: no cover - the collection is a declared dependency
-    HashiVaultModule = AnsibleModule
-    HashiVaultValueError = ValueError
-    HAS_HASHI_VAULT = False
+    import hvac
+    import hvac.exceptions as hvac_errors
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+except ImportError:
+    hvac = hvac_errors = requests = HTTPAdapter = Retry = None
+    HVAC_IMPORT_ERROR = traceback.format_exc()
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+RETRY_STATUSES = (412, 500, 502, 503)
 
 
 class VaultClientError(Exception):
-    """An error with a message fit for the user (what is wrong, how to fix it)."""
+    """A Vault failure explained for a person; never contains a token.
+
+    ``kind`` is one of: config, unreachable, tls, sealed, unauthorized, forbidden, not_found,
+    invalid, cas, protocol, error. ``path`` is the Vault path the failed call touched.
+    """
+
+    def __init__(self, message, kind="error", path=None, status=None):
+        super(VaultClientError, self).__init__(message)
+        self.message = message
+        self.kind = kind
+        self.path = path
+        self.status = status
 
 
-def parse_duration(value):
-    """Seconds in a Vault duration: ``3600``, ``"3600"``, ``"90s"``, ``"24h"``, ``"1h30m"``, ``"0"``."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError("not a duration: %r" % (value,))
-    if isinstance(value, (int, float)):
-        return int(value)
-    text = str(value).strip().lower()
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    parts = _DURATION_PART.findall(text)
-    if not text or "".join(number + unit for number, unit in parts) != text:
-        raise ValueError("not a duration: %r (use seconds or units s, m, h, d such as 24h or 1h30m)" % (value,))
-    return int(sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts))
+class VaultCasError(VaultClientError):
+    """A KV v2 check-and-set write lost: someone else wrote the record since it was read."""
+
+    def __init__(self, message, path=None):
+        super(VaultCasError, self).__init__(message, kind="cas", path=path, status=400)
 
 
-def iso_time(epoch):
-    """RFC 3339 UTC time of a Unix time."""
-    if epoch is None:
-        return None
-    moment = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _detail(exc):
+    """Vault's own words for an error, without the request URL hvac appends."""
+    errors = getattr(exc, "errors", None)
+    if isinstance(errors, (list, tuple)) and errors:
+        text = "; ".join(str(error) for error in errors)
+    else:
+        text = str(exc).split(", on ", 1)[0]
+    text = re.sub(r"\s+", " ", re.sub(r"\d+ errors? occurred:\s*\*", "", text)).strip(" *")
+    return text or exc.__class__.__name__
 
 
-def now_epoch():
-    return int(datetime.datetime.now(tz=datetime.timezone.utc).timestamp())
+def explain(exc, path, url):
+    """Turn an hvac or requests exception raised while touching ``path`` into a VaultClientError."""
+    if isinstance(exc, VaultClientError):
+        return exc
+    detail = _detail(exc)
+    if requests is not None and isinstance(exc, requests.exceptions.SSLError):
+        return VaultClientError("TLS verification of Vault at %s failed (%s): give the CA bundle that signed "
+                                "its certificate." % (url, detail), "tls", path)
+    if requests is not None and isinstance(exc, requests.exceptions.RequestException):
+        return VaultClientError("cannot reach Vault at %s (%s): check the address and that Vault runs and is "
+                                "reachable from here." % (url, exc.__class__.__name__), "unreachable", path)
+    if isinstance(exc, ValueError):
+        return VaultClientError("the server at %s answered '%s' with something that is not Vault's JSON (a proxy "
+                                "or a login page in front of Vault?): check the address." % (url, path),
+                                "protocol", path)
+    if isinstance(exc, (hvac_errors.VaultDown, hvac_errors.VaultNotInitialized)) or "sealed" in detail.lower():
+        return VaultClientError("Vault at %s is sealed or not ready (%s): unseal it (`bao operator unseal` or "
+                                "`vault operator unseal`) or wait until it is ready, then run again."
+                                % (url, detail), "sealed", path, 503)
+    if isinstance(exc, hvac_errors.Forbidden):
+        return VaultClientError("permission denied on '%s' (%s): the token is invalid, expired or revoked, or its "
+                                "policies do not allow this path." % (path, detail), "forbidden", path, 403)
+    if isinstance(exc, hvac_errors.Unauthorized):
+        return VaultClientError("Vault refused the credentials on '%s' (%s)." % (path, detail),
+                                "unauthorized", path, 401)
+    if isinstance(exc, hvac_errors.InvalidPath):
+        return VaultClientError("nothing at '%s' (%s)." % (path, detail), "not_found", path, 404)
+    if isinstance(exc, hvac_errors.InvalidRequest):
+        if "check-and-set" in detail:
+            return VaultCasError("'%s' was written by someone else since it was read (check-and-set lost)." % path,
+                                 path)
+        return VaultClientError("Vault refused the request on '%s': %s" % (path, detail), "invalid", path, 400)
+    if isinstance(exc, hvac_errors.VaultError):
+        return VaultClientError("Vault error on '%s' (%s): %s" % (path, exc.__class__.__name__, detail),
+                                "error", path)
+    raise exc
 
 
-class VaultModule(HashiVaultModule):
-    """AnsibleModule with community.hashi_vault's connection and auth options, and a VaultClient."""
-
-    @classmethod
-    def argspec(cls, **own_options):
-        if not HAS_HASHI_VAULT:
-            AnsibleModule(argument_spec={}, bypass_checks=True).fail_json(
-                msg="the community.hashi_vault collection (>=6.0.0,<8.0.0) is required: "
-                    "ansible-galaxy collection install 'community.hashi_vault:>=6.0.0,<8.0.0'")
-        spec = cls.generate_argspec(**own_options)
-        # Transient errors (412, 500, 502, 503) are retried with backoff unless the caller says otherwise.
-        spec["retries"] = dict(type="raw", default=3)
-        return spec
-
-    def vault(self):
-        """Connect and authenticate; fail the task with a clear message on any error."""
-        try:
-            self.connection_options.process_connection_options()
-            client_args = self.connection_options.get_hvac_connection_options()
-            client = self.helper.get_vault_client(**client_args)
-            self.authenticator.validate()
-            self.authenticator.authenticate(client)
-        except (NotImplementedError, HashiVaultValueError, TypeError, ValueError) as exc:
-            self.fail_json(msg="Vault connection options are not usable: %s" % exc)
-        except Exception as exc:  # hvac raises its own errors during login
-            self.fail_json(msg=VaultClient.explain(exc, "auth/%s/login" % self.params.get("auth_method"),
-                                                   self.params.get("url")))
-        return VaultClient(client, client_args)
+def _session(retries):
+    session = requests.Session()
+    # Connection errors and transient statuses are retried with backoff; a read timeout is not, because a
+    # POST that timed out may have been done (a second token would be minted).
+    retry = Retry(total=max(0, int(retries)), connect=max(0, int(retries)), read=0,
+                  status_forcelist=RETRY_STATUSES, allowed_methods=None, backoff_factor=0.5,
+                  raise_on_status=False, respect_retry_after_header=True)
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
-class VaultClient:
-    """Small layer over hvac: each call names the Vault path it touches, errors carry the fix."""
+def connect(url, auth_method="token", token=None, role_id=None, secret_id=None, namespace=None,
+            validate_certs=True, ca_cert=None, timeout=30, retries=3, approle_mount="approle"):
+    """An authenticated VaultClient. Token auth does not call Vault; approle logs in."""
+    if hvac is None:
+        raise VaultClientError("the hvac Python library is required on the host that runs this (pip install hvac).",
+                               "config")
+    if not url:
+        raise VaultClientError("no Vault address given.", "config")
+    if not re.match(r"https?://[^/]", url):
+        raise VaultClientError("the Vault address %r is not an http(s) URL such as https://vault.example.org:8200."
+                               % url, "config")
+    settings = dict(url=url.rstrip("/"), verify=(ca_cert or True) if validate_certs else False,
+                    timeout=timeout, namespace=namespace or None, session=_session(retries))
+    client = VaultClient(settings)
+    if auth_method == "token":
+        if not token:
+            raise VaultClientError("no Vault token given.", "config")
+        client.hvac.token = token
+    elif auth_method == "approle":
+        if not role_id or not secret_id:
+            raise VaultClientError("approle login needs a role id and a secret id.", "config")
+        path = "auth/%s/login" % approle_mount
+        client.call(path, client.hvac.auth.approle.login, role_id=role_id, secret_id=secret_id,
+                    mount_point=approle_mount)
+    else:
+        raise VaultClientError("unknown auth method %r (token, approle)." % auth_method, "config")
+    return client
 
-    def __init__(self, client, client_args):
-        self.client = client
-        self._client_args = dict(client_args)
-        self.url = client_args.get("url")
 
-    # --- errors ---------------------------------------------------------------------------------
-    @staticmethod
-    def explain(exc, path, url=None):
-        """A user-facing message for an hvac/requests error raised while touching ``path``."""
-        detail = str(exc).split(", on ", maxsplit=1)[0].replace("\n", " ").strip() or exc.__class__.__name__
-        detail = re.sub(r"\s+", " ", detail)
-        name = exc.__class__.__name__
-        if name == "VaultDown" or "sealed" in detail.lower():
-            return ("Vault at %s is sealed or unavailable (%s): unseal it (`bao operator unseal` or "
-                    "`vault operator unseal`) or wait for it to be ready, then run again." % (url, detail))
-        if name == "Forbidden":
-            return ("permission denied on '%s' for the token this task uses (%s): grant that path to the "
-                    "token's policy, or use a token that has it." % (path, detail))
-        if "child policies must be subset of parent" in detail:
-            return ("Vault refused the token on '%s': child policies must be a subset of the caller's. "
-                    "Create the token through a token role (option role_name, which needs only `update` on "
-                    "auth/token/create/<role>), or as an orphan with a token that has `sudo` on "
-                    "auth/token/create-orphan." % path)
-        if "sudo privileges required" in detail:
-            return ("Vault refused '%s' (%s): that call needs `sudo`. Create the token through a token role "
-                    "(option role_name; set the period as the role's token_period) or grant `sudo` on "
-                    "that path." % (path, detail))
-        if name in ("ConnectionError", "Timeout", "ConnectTimeout", "ReadTimeout", "SSLError"):
-            hint = ("set ca_cert to the CA bundle that signed the server certificate"
-                    if name == "SSLError" else "check url and that Vault is running and reachable")
-            return "cannot reach Vault at %s (%s): %s." % (url, detail, hint)
-        return "Vault error on '%s' (%s): %s" % (path, name, detail)
+class VaultClient(object):
+    """Small layer over hvac: each call names the Vault path it touches; errors become VaultClientError."""
 
-    def _call(self, vault_path, func, *args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except Exception as exc:
-            raise VaultClientError(self.explain(exc, vault_path, self.url))
+    def __init__(self, settings, token=None):
+        self._settings = settings
+        self.url = settings["url"]
+        self.hvac = hvac.Client(token=token, **settings)
 
-    def _is(self, exc, *names):
-        return exc.__class__.__name__ in names
+    @property
+    def token(self):
+        """The token this client acts with (for masking by the caller; never put it in a message)."""
+        return self.hvac.token
 
     def with_token(self, token):
-        """A VaultClient on the same connection acting as ``token``."""
-        args = dict(self._client_args)
-        args["token"] = token
-        return VaultClient(self.client.__class__(**args), self._client_args)
+        """A VaultClient on the same connection settings acting as ``token``."""
+        return VaultClient(self._settings, token)
 
-    # --- secrets engines ------------------------------------------------------------------------
+    def call(self, vault_path, func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # explain() re-raises what is neither hvac's nor requests'
+            raise explain(exc, vault_path, self.url)
+
+    def request(self, method, path, body=None):
+        """Any Vault API call; the ``data`` of the answer is the caller's. A non-JSON 200 is an error."""
+        answer = self.call(path, self.hvac.adapter.request, method, "/v1/" + path.lstrip("/"), json=body)
+        if isinstance(answer, dict):
+            return answer
+        if answer.status_code == 204 or not answer.content:
+            return {}
+        raise explain(ValueError("not JSON"), path, self.url)
+
+    def read(self, path):
+        """``data`` of a read, or None when there is nothing at ``path``."""
+        try:
+            return self.request("GET", path).get("data")
+        except VaultClientError as exc:
+            if exc.kind == "not_found":
+                return None
+            raise
+
+    def write(self, path, data):
+        return self.request("POST", path, data)
+
+    def delete(self, path):
+        return self.request("DELETE", path)
+
+    # --- KV version 2 ----------------------------------------------------------------------------
     def kv_version(self, mount):
-        """'1' or '2' for the KV mount, None if this token may not see mount details."""
+        """'1' or '2' for the KV mount, None when this token may not see the mount's details."""
         path = "sys/internal/ui/mounts/%s" % mount
         try:
-            answer = self.client.read(path)
-        except Exception as exc:
-            if self._is(exc, "Forbidden"):
+            data = self.request("GET", path).get("data") or {}
+        except VaultClientError as exc:
+            if exc.kind == "forbidden":
                 return None
-            if self._is(exc, "InvalidPath", "InvalidRequest"):
-                raise VaultClientError(
-                    "no secrets engine is mounted at '%s/': enable KV version 2 there "
-                    "(`bao secrets enable -path=%s -version=2 kv`) or set store_mount." % (mount, mount))
-            raise VaultClientError(self.explain(exc, path, self.url))
-        data = (answer or {}).get("data") or {}
+            if exc.kind in ("not_found", "invalid"):
+                raise VaultClientError("no secrets engine is mounted at '%s/': enable KV version 2 there (`bao "
+                                       "secrets enable -path=%s -version=2 kv`)." % (mount, mount), "not_found", path)
+            raise
         if data.get("type") not in ("kv", "generic"):
-            raise VaultClientError("the secrets engine at '%s/' is of type %r, not KV version 2: set store_mount "
-                                   "to a KV v2 mount." % (mount, data.get("type")))
+            raise VaultClientError("the secrets engine at '%s/' is of type %r, not KV version 2."
+                                   % (mount, data.get("type")), "invalid", path)
         return str((data.get("options") or {}).get("version") or "1")
 
     def require_kv2(self, mount):
         if self.kv_version(mount) == "1":
-            raise VaultClientError(
-                "the KV mount '%s/' is version 1 but a KV version 2 mount is expected: upgrade it with "
-                "`bao kv enable-versioning %s` (or `vault kv enable-versioning %s`), or set store_mount to a "
-                "KV v2 mount." % (mount, mount, mount))
+            raise VaultClientError("the KV mount '%s/' is version 1 but KV version 2 is needed: upgrade it with "
+                                   "`bao kv enable-versioning %s` (or `vault kv enable-versioning %s`)."
+                                   % (mount, mount, mount), "invalid", "sys/internal/ui/mounts/%s" % mount)
 
     def kv2_read(self, mount, path):
-        """The data of the latest version at ``path``, or None when there is none."""
+        """``(data, version)`` of the latest version; ``(None, version)`` when it is deleted, ``(None, 0)`` when
+        there is no record. ``version`` is what a check-and-set write must name."""
         full = "%s/data/%s" % (mount, path)
         try:
-            answer = self.client.secrets.kv.v2.read_secret_version(
-                path=path, mount_point=mount, raise_on_deleted_version=False)
-        except Exception as exc:
-            if self._is(exc, "InvalidPath"):
-                return None
-            raise VaultClientError(self.explain(exc, full, self.url))
-        return ((answer or {}).get("data") or {}).get("data")
+            answer = self.call(full, self.hvac.secrets.kv.v2.read_secret_version, path=path, mount_point=mount,
+                               raise_on_deleted_version=False)
+        except VaultClientError as exc:
+            if exc.kind == "not_found" and "no handler for route" in exc.message:
+                raise VaultClientError("no secrets engine is mounted at '%s/': enable KV version 2 there (`bao "
+                                       "secrets enable -path=%s -version=2 kv`)." % (mount, mount), "not_found", full)
+            if exc.kind == "not_found":
+                return None, 0
+            raise
+        if not isinstance(answer, dict):
+            raise explain(ValueError("not JSON"), full, self.url)
+        body = answer.get("data") or {}
+        version = int((body.get("metadata") or {}).get("version") or 0)
+        return body.get("data"), version
 
-    def kv2_write(self, mount, path, data):
-        self._call("%s/data/%s" % (mount, path), self.client.secrets.kv.v2.create_or_update_secret,
-                   path=path, secret=data, mount_point=mount)
+    def kv2_write(self, mount, path, data, cas=None):
+        """Write a new version; with ``cas`` only if ``cas`` is still the current version (0: only if there is
+        none). Returns the new version; raises VaultCasError when the check-and-set lost."""
+        body = {"data": data}
+        if cas is not None:
+            body["options"] = {"cas": int(cas)}
+        answer = self.request("POST", "%s/data/%s" % (mount, path), body)
+        return int((answer.get("data") or {}).get("version") or 0)
 
     def kv2_destroy(self, mount, path):
-        self._call("%s/metadata/%s" % (mount, path),
-                   self.client.secrets.kv.v2.delete_metadata_and_all_versions, path=path, mount_point=mount)
+        """Delete the record with all its versions and metadata."""
+        self.request("DELETE", "%s/metadata/%s" % (mount, path))
 
-    # --- tokens ---------------------------------------------------------------------------------
+    # --- tokens ----------------------------------------------------------------------------------
     def lookup_self(self):
-        """``lookup-self`` data of this client's token, or None when the token is invalid."""
+        """``lookup-self`` data of this client's token, None when the token is invalid, expired or revoked."""
         try:
-            return self.client.auth.token.lookup_self()["data"]
-        except Exception as exc:
-            if self._is(exc, "Forbidden", "Unauthorized", "InvalidRequest"):
+            return self.request("GET", "auth/token/lookup-self").get("data")
+        except VaultClientError as exc:
+            if exc.kind in ("forbidden", "unauthorized"):
                 return None
-            raise VaultClientError(self.explain(exc, "auth/token/lookup-self", self.url))
+            raise
 
     def renew_self(self, increment=None):
-        kwargs = {"increment": increment} if increment else {}
-        answer = self._call("auth/token/renew-self", self.client.auth.token.renew_self, **kwargs)
-        return answer["auth"]
+        body = {"increment": increment} if increment else {}
+        return self.request("POST", "auth/token/renew-self", body).get("auth") or {}
 
-    def revoke_self(self):
-        """Revoke this client's token; a token that is already invalid counts as revoked."""
-        try:
-            self.client.auth.token.revoke_self()
-        except Exception as exc:
-            if not self._is(exc, "Forbidden", "Unauthorized"):
-                raise VaultClientError(self.explain(exc, "auth/token/revoke-self", self.url))
-
-    def create_token(self, role_name=None, orphan=True, **params):
-        """Create a token; returns the ``auth`` block (client_token, accessor, policies, ...)."""
-        params = dict((key, value) for key, value in params.items() if value is not None)
-        token = self.client.auth.token
+    def create_token(self, body, role_name=None, orphan=True):
+        """Create a token with exactly ``body`` (policies are sent as given); returns the ``auth`` block."""
         if role_name:
-            answer = self._call("auth/token/create/%s" % role_name, token.create, role_name=role_name, **params)
-        elif orphan:
-            answer = self._call("auth/token/create-orphan", token.create_orphan, **params)
+            path = "auth/token/create/%s" % role_name
         else:
-            answer = self._call("auth/token/create", token.create, **params)
-        return answer["auth"]
+            path = "auth/token/create-orphan" if orphan else "auth/token/create"
+        auth = self.request("POST", path, body).get("auth")
+        if not auth or not auth.get("client_token"):
+            raise VaultClientError("Vault answered '%s' without a token." % path, "protocol", path)
+        return auth
+
+    def revoke(self, token, accessor=None):
+        """Revoke ``token``: by itself (revoke-self), else by this client through its accessor.
+
+        Returns False when the token was already invalid. Raises when neither way is allowed.
+        """
+        try:
+            self.with_token(token).request("POST", "auth/token/revoke-self")
+            return True
+        except VaultClientError as exc:
+            if exc.kind not in ("forbidden", "unauthorized"):
+                raise
+        if self.with_token(token).lookup_self() is None:
+            return False
+        if not accessor:
+            raise VaultClientError("the token may not revoke itself and its accessor is unknown: revoke it by hand.",
+                                   "forbidden", "auth/token/revoke-self")
+        self.request("POST", "auth/token/revoke-accessor", {"accessor": accessor})
+        return True
+
+    def policy_exists(self, name):
+        """True or False; None when this token may not read ACL policies."""
+        if name in ("default", "root"):
+            return True
+        try:
+            return self.read("sys/policies/acl/%s" % name) is not None
+        except VaultClientError as exc:
+            if exc.kind == "forbidden":
+                return None
+            raise
 
     def token_mount_max_ttl(self):
-        """max_lease_ttl of the token auth mount in seconds, None if this token may not read it."""
+        """``max_lease_ttl`` of the token auth mount in seconds, None when this token may not read it."""
         try:
-            answer = self.client.read("sys/auth/token/tune")
-        except Exception:
+            answer = self.request("GET", "sys/auth/token/tune")
+        except VaultClientError:
             return None
-        data = (answer or {}).get("data") or answer or {}
-        return data.get("max_lease_ttl")
+        return (answer.get("data") or answer).get("max_lease_ttl")
