@@ -12,7 +12,7 @@ stamp="$DATASTACK_HELM_BIN/.build"
 have_helm() { [ -x "$DATASTACK_HELM_BIN/helm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$helm_version kube-version-ldflags" ]; }
 have_diff() { [ -x "$plugin_dir/bin/diff" ] && grep -qx "version: \"${diff_version#v}\"" "$plugin_dir/plugin.yaml" 2>/dev/null; }
 if have_helm && have_diff; then exit 0; fi
-command -v go >/dev/null || { echo "bootstrap: go is needed to build helm (apt-get install golang-go)" >&2; exit 1; }
+"$(dirname "$0")/debian-package.sh" go golang-go "Go 1.24 or newer builds helm and helm-diff"
 if ! have_helm; then
   gomod="$(go mod download -json "helm.sh/helm/v3@$helm_version" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')"
   client_go="$(sed -n 's/^\tk8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")"

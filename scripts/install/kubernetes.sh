@@ -18,7 +18,7 @@ have() {
     [ "$(cat "$bin/.versions" 2>/dev/null)" = "$k8s $etcd_version $kwok_version" ]
 }
 have && exit 0
-command -v go >/dev/null || { echo "bootstrap: go is needed to build the control plane (apt-get install golang-go, or go.dev/dl)" >&2; exit 1; }
+"$(dirname "$0")/debian-package.sh" go golang-go "Go 1.24 or newer builds the control plane and helm"
 
 # Two checkouts bootstrapping at once share the cache: one builds, the other waits.
 mkdir -p "$bin" "$share"
