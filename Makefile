@@ -2,14 +2,22 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: setup helm lab lab-clean test test-unit test-integration sanity lint molecule
+.PHONY: setup helm lab lab-clean test test-unit test-integration sanity lint molecule cluster cluster-stop
 
-# What the tests need. helm (+ helm-diff) is only for real cluster runs: `make helm`.
+# What the tests need, the Kubernetes control plane (built from the Go module proxy) and helm among it.
 setup:
-	scripts/bootstrap.sh python proxy keycloak chromium shellcheck
+	scripts/bootstrap.sh python proxy keycloak chromium shellcheck helm kubernetes
 
 helm:
 	scripts/bootstrap.sh helm
+
+# A control plane on 127.0.0.1 for trying site.yml without a cluster (`scripts/cluster.sh env` prints KUBECONFIG).
+cluster:
+	scripts/bootstrap.sh helm kubernetes
+	scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
 
 lab:
 	scripts/bootstrap.sh python proxy $(if $(findstring lab_keycloak=true,$(LAB_ARGS)),keycloak)

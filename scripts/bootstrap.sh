@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything the lab and the tests need, from nothing, into .venv and ~/.cache/datastack.
-# Usage: scripts/bootstrap.sh [component ...]   (default: all; components: python proxy keycloak chromium shellcheck helm)
+# Usage: scripts/bootstrap.sh [component ...]
+#   (default: all; components: python proxy keycloak chromium shellcheck helm kubernetes)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(python proxy keycloak chromium shellcheck helm)
+[ ${#components[@]} -gt 0 ] || components=(python proxy keycloak chromium shellcheck helm kubernetes)
 for component in "${components[@]}"; do
   script="$here/install/$component.sh"
   [ -x "$script" ] || { echo "bootstrap: unknown component $component" >&2; exit 2; }

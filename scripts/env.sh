@@ -13,6 +13,7 @@ export HELM_PLUGINS="${HELM_PLUGINS:-$DATASTACK_CACHE/helm/plugins}"
 export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$DATASTACK_CACHE/helm/cache}"
 export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$DATASTACK_CACHE/helm/config}"
 export HELM_DATA_HOME="${HELM_DATA_HOME:-$DATASTACK_CACHE/helm/data}"
+export DATASTACK_HELM_BIN="${DATASTACK_HELM_BIN:-$DATASTACK_CACHE/helm/bin}"
 export PATH="$DATASTACK_VENV/bin:$DATASTACK_CACHE/node/node_modules/.bin:$DATASTACK_CACHE/bin:$GOPATH/bin:$PATH"
 # The collection is used from a collections path that points at this checkout (one path per checkout,
 # so two clones on one machine never resolve datastack.jupyterhub to each other).
@@ -31,3 +32,10 @@ if [ -z "${DATASTACK_JAVA_HOME:-}" ]; then
   done
 fi
 export DATASTACK_JAVA_HOME="${DATASTACK_JAVA_HOME:-}"
+# The control plane of scripts/cluster.sh (built by scripts/install/kubernetes.sh) and Go's build cache.
+export KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.34.4}"
+export ETCD_VERSION="${ETCD_VERSION:-v3.6.4}"
+export KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+export DATASTACK_KUBE_BIN="${DATASTACK_KUBE_BIN:-$DATASTACK_CACHE/kubernetes/$KUBERNETES_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION/bin}"
+export GOCACHE="${GOCACHE:-$DATASTACK_CACHE/go/build}"
+export PATH="$DATASTACK_HELM_BIN:$DATASTACK_KUBE_BIN:$PATH"

@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fixtures.jupyterhub",
     "tests.fixtures.openbao",
     "tests.fixtures.keycloak",
+    "tests.fixtures.cluster",
+    "tests.fixtures.charts",
 ]

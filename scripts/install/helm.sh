@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
 # helm (v3) and the helm-diff plugin, built with `go install` through the Go module proxy.
 # helm-diff lets kubernetes.core.helm see "no change", so a second site.yml run reports none.
+# helm is built with the Kubernetes version of its own client-go (as its Makefile does): without
+# it `helm template` assumes Kubernetes v1.20 and refuses charts that need a newer one.
 set -euo pipefail
 source "$(dirname "$0")/../env.sh"
 helm_version="${HELM_VERSION:-v3.22.0}"
 diff_version="${HELM_DIFF_VERSION:-v3.9.11}"
 plugin_dir="$HELM_PLUGINS/helm-diff"
-have_helm() { [ -x "$GOPATH/bin/helm" ] && "$GOPATH/bin/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$helm_version"; }
+stamp="$DATASTACK_HELM_BIN/.build"
+have_helm() { [ -x "$DATASTACK_HELM_BIN/helm" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$helm_version kube-version-ldflags" ]; }
 have_diff() { [ -x "$plugin_dir/bin/diff" ] && grep -qx "version: \"${diff_version#v}\"" "$plugin_dir/plugin.yaml" 2>/dev/null; }
 if have_helm && have_diff; then exit 0; fi
-command -v go >/dev/null || { echo "bootstrap: go is needed to build helm (apt-get install golang-go)" >&2; exit 1; }
+"$(dirname "$0")/debian-package.sh" go golang-go "Go 1.24 or newer builds helm and helm-diff"
 if ! have_helm; then
+  gomod="$(go mod download -json "helm.sh/helm/v3@$helm_version" | sed -n 's/^\t"GoMod": "\(.*\)",$/\1/p')"
+  client_go="$(sed -n 's/^\tk8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod")"
+  [ -n "$client_go" ] || { echo "bootstrap: cannot read the client-go version of helm $helm_version" >&2; exit 1; }
   # helm prints its version from ldflags; without them `helm version` says v3.x-dev.
-  go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$helm_version" "helm.sh/helm/v3/cmd/helm@$helm_version"
+  ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$helm_version"
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$client_go"
+  done
+  GOBIN="$DATASTACK_HELM_BIN" go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$helm_version"
+  echo "$helm_version kube-version-ldflags" > "$stamp"
 fi
 if ! have_diff; then
   tmp="$(mktemp -d)"

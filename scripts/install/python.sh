@@ -9,6 +9,8 @@ python=""
 for candidate in "${DATASTACK_PYTHON:-}" python3.12 python3.13 "$HOME"/.pyenv/versions/3.12*/bin/python "$HOME"/.pyenv/versions/3.13*/bin/python python3; do
   [ -n "$candidate" ] || continue
   path=$(command -v "$candidate" 2>/dev/null) || continue
+  # Not the interpreter of the virtualenv about to be replaced: the one it was made from.
+  path=$(readlink -f "$path")
   if "$path" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then python=$path; break; fi
 done
 [ -n "$python" ] || { echo "bootstrap: Python 3.12 or newer is needed (newest ansible-core requires it); set DATASTACK_PYTHON" >&2; exit 1; }

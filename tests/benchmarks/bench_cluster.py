@@ -1,0 +1,110 @@
+"""Benchmark: a no-op site.yml run against the bare Helm and kubectl equivalent (not part of the test run).
+
+    source scripts/env.sh && python -m tests.benchmarks.bench_cluster --rounds 3
+
+On a fresh control plane (scripts/cluster.sh), with a real OpenBao and Keycloak (a running one
+named by DATASTACK_KEYCLOAK_URL / DATASTACK_KEYCLOAK_ADMIN_PASSWORD, else one started here), the
+example inventory's shape and the generated test charts, site.yml is run once to deploy, then
+each round measures:
+
+(a) site.yml again, with nothing to change (every part: Vault, Keycloak, NFS, NVIDIA, Z2JH);
+(b) the bare equivalent of its Kubernetes work: `helm diff upgrade` of both releases with the
+    values they were deployed with (through `helm upgrade --dry-run=server`, as the roles do) and
+    `kubectl diff` of the manifests render.yml writes beside the charts.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.fixtures.ansible import AnsibleRunner
+from tests.fixtures.charts import TestCharts
+from tests.fixtures.cluster import Cluster, changed_tasks, example_inventory
+from tests.fixtures.keycloak import Keycloak, RunningKeycloak
+from tests.fixtures.openbao import OpenBao
+
+
+def timed(func):
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def bare(cluster, charts, state):
+    env = dict(os.environ, **cluster.env, HELM_DIFF_USE_UPGRADE_DRY_RUN="true")
+    for release, namespace, chart in (("jupyterhub", "jupyter", charts.z2jh()),
+                                      ("nvidia-device-plugin", "nvidia-device-plugin", charts.nvidia_tgz)):
+        out = subprocess.run(["helm", "diff", "upgrade", release, str(chart), "-n", namespace, "--reset-values",
+                              "-f", str(state / ("%s.values.yaml" % release))],
+                             capture_output=True, text=True, env=env, check=True)
+        assert out.stdout.strip() == "", out.stdout
+    out = subprocess.run(["kubectl", "diff", "-f", str(state / "manifests")], capture_output=True, text=True,
+                         env=env, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    cluster, bao = Cluster(work / "cluster"), OpenBao(work)
+    keycloak = (RunningKeycloak if os.environ.get("DATASTACK_KEYCLOAK_URL") else Keycloak)(work)
+    charts = TestCharts(work / "charts")
+    for server in (cluster, bao, keycloak):
+        server.start()
+    try:
+        cluster.install_crds()
+        runner = AnsibleRunner(work)
+        inventory = example_inventory(work / "inventory", {
+            "keycloak_url": keycloak.url, "keycloak_realm": "bench", "vault_addr": bao.addr,
+            "z2jh_chart_ref": str(charts.z2jh()), "nvidia_device_plugin_chart_ref": str(charts.nvidia_tgz),
+            "nfs_server": "127.0.0.1", "nfs_check_server": False})
+        env = dict(cluster.env, KEYCLOAK_ADMIN_PASSWORD=keycloak.admin_password, VAULT_TOKEN=bao.root_token)
+
+        def site():
+            result = runner.playbook("playbooks/site.yml", env=env, args=["-i", str(inventory)], timeout=1800)
+            assert result.rc == 0, result
+            return result
+
+        site()
+        state = work / "state"
+        (state / "manifests").mkdir(parents=True)
+        for release, namespace in (("jupyterhub", "jupyter"), ("nvidia-device-plugin", "nvidia-device-plugin")):
+            values = cluster.helm("get", "values", release, "-n", namespace, "-o", "yaml").stdout
+            (state / ("%s.values.yaml" % release)).write_text(values)
+        rendered = work / "rendered"
+        result = runner.playbook("playbooks/render.yml", env=env, args=["-i", str(inventory)],
+                                 extra_vars={"render_dir": str(rendered)})
+        assert result.rc == 0, result
+        for path in rendered.rglob("*.yaml"):
+            if path.name != "values.yaml" and not path.name.startswith(("helmrelease-", "helmrepository-")):
+                (state / "manifests" / ("%s-%s" % (path.parent.name, path.name))).write_text(path.read_text())
+
+        noop, plain = [], []
+        for dummy in range(options.rounds):
+            def noop_run():
+                assert changed_tasks(site()) == []
+            noop.append(timed(noop_run))
+            plain.append(timed(lambda: bare(cluster, charts, state)))
+        report = {"rounds": options.rounds,
+                  "site_noop_s": round(statistics.median(noop), 2),
+                  "bare_helm_diff_kubectl_diff_s": round(statistics.median(plain), 2),
+                  "ratio": round(statistics.median(noop) / statistics.median(plain), 1),
+                  "all_site_noop_s": [round(x, 2) for x in noop],
+                  "all_bare_s": [round(x, 2) for x in plain]}
+        print(json.dumps(report, indent=2))
+    finally:
+        for server in (keycloak, bao):
+            server.stop()
+        cluster.stop()
+        charts.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""site.yml and uninstall.yml on a real control plane, with the example inventory's shape.
+
+Keycloak and Vault (OpenBao) are the real test servers; the cluster is the session's control plane
+(scripts/cluster.sh), where pods are scheduled and reported Running by kwok but never run. Charts
+are the generated test charts, or the real Z2JH chart named by Z2JH_CHART (and Z2JH_CHART_UPGRADE).
+
+The tests run in order on one deployment: each starts from the state the previous one left.
+"""
+
+import json
+import secrets
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fixtures.charts import chart_version
+from tests.fixtures.cluster import changed_tasks, example_inventory, role_task
+from tests.fixtures.openbao import running_openbao
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+NS = "jupyter"
+RELEASE = "jupyterhub"
+NVIDIA_NS = "nvidia-device-plugin"
+EXTRA_PROFILE = {"slug": "small", "display_name": "Small (1 CPU)", "description": "For quick checks",
+                 "kubespawner_override": {"image": "quay.io/jupyter/minimal-notebook:python-3.12", "cpu_limit": 1}}
+
+
+class Deployment:
+    """The inventory, the servers and the variables of this module's runs."""
+
+    def __init__(self, ansible, cluster, keycloak, bao, charts, workdir):
+        self.ansible, self.cluster, self.keycloak, self.bao, self.charts = ansible, cluster, keycloak, bao, charts
+        self.workdir = Path(workdir)
+        self.chart = charts.z2jh()
+        self.overrides = {
+            "keycloak_url": keycloak.url,
+            "keycloak_realm": "datastack-" + secrets.token_hex(3),
+            "vault_addr": bao.addr,
+            "z2jh_chart_ref": str(self.chart),
+            "z2jh_chart_version": str(chart_version(self.chart)),
+            "nvidia_device_plugin_chart_ref": str(charts.nvidia_tgz),
+            "nfs_server": "127.0.0.1",
+            "nfs_check_server": False,
+            "z2jh_helm_timeout": "5m",
+            "nvidia_helm_timeout": "5m",
+        }
+        self.extra = {}
+        self.write_inventory()
+        self.env = dict(cluster.env, KEYCLOAK_ADMIN_PASSWORD=keycloak.admin_password, VAULT_TOKEN=bao.root_token)
+
+    def write_inventory(self):
+        self.inventory = example_inventory(self.workdir / "inventory", self.overrides)
+
+    def run(self, playbook, check=False, diff=False, extra=None, args=()):
+        return self.ansible.playbook("playbooks/" + playbook, extra_vars=dict(self.extra, **(extra or {})),
+                                     check=check, diff=diff, env=self.env, args=["-i", str(self.inventory), *args],
+                                     timeout=1200)
+
+    def revision(self):
+        return self.cluster.release_revision(RELEASE, NS)
+
+
+def assert_no_change(result):
+    assert result.rc == 0, result
+    assert changed_tasks(result) == [], result
+    assert result.stats["localhost"]["changed"] == 0
+
+
+@pytest.fixture(scope="module")
+def bao(tmp_path_factory):
+    with running_openbao(tmp_path_factory.mktemp("openbao-cluster")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def deployment(ansible, cluster, cluster_crds, keycloak, bao, test_charts, tmp_path_factory):
+    return Deployment(ansible, cluster, keycloak, bao, test_charts, tmp_path_factory.mktemp("site"))
+
+
+def test_first_run_on_a_fresh_cluster_deploys_everything(deployment, cluster):
+    assert cluster.get("namespace", NS) is None
+    result = deployment.run("site.yml")
+    assert result.rc == 0, result
+    # Installed, then upgraded once in the same run so the chart's generated-secret checksums settle.
+    assert deployment.revision() == 2
+    gpu = role_task(result, "Tell whether any node advertises GPUs")
+    assert gpu["ansible_facts"]["nvidia_gpu_detected"] is True
+    hub = cluster.get("deployment", "hub", NS)
+    assert hub["status"]["readyReplicas"] == 1
+    claim = cluster.get("pvc", "hub-db-dir", NS)
+    assert claim["status"]["phase"] == "Bound"
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert cluster.get("runtimeclass", "nvidia")["handler"] == "nvidia"
+    assert cluster.release_revision("nvidia-device-plugin", NVIDIA_NS) == 1
+
+
+def test_second_run_changes_nothing(deployment):
+    before = deployment.revision()
+    assert_no_change(deployment.run("site.yml"))
+    assert deployment.revision() == before
+
+
+def test_check_diff_run_changes_nothing(deployment, cluster):
+    revision, secret = deployment.revision(), cluster.get("secret", "hub", NS)["metadata"]["resourceVersion"]
+    result = deployment.run("site.yml", check=True, diff=True)
+    assert_no_change(result)
+    assert deployment.revision() == revision
+    assert cluster.get("secret", "hub", NS)["metadata"]["resourceVersion"] == secret
+
+
+def _references(pod):
+    """(kind, name, key or None) of every Secret and ConfigMap a pod spec reads."""
+    spec = pod["spec"]
+    refs = set()
+    for volume in spec.get("volumes", []):
+        if "secret" in volume:
+            refs.update(("secret", volume["secret"]["secretName"], i["key"]) for i in volume["secret"].get("items", []))
+            refs.add(("secret", volume["secret"]["secretName"], None))
+        if "configMap" in volume:
+            refs.add(("configmap", volume["configMap"]["name"], None))
+        for source in volume.get("projected", {}).get("sources", []):
+            if "configMap" in source:
+                refs.add(("configmap", source["configMap"]["name"], None))
+            if "secret" in source:
+                refs.add(("secret", source["secret"]["name"], None))
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        for env in container.get("env", []):
+            ref = env.get("valueFrom", {})
+            if "secretKeyRef" in ref:
+                refs.add(("secret", ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"]))
+            if "configMapKeyRef" in ref:
+                refs.add(("configmap", ref["configMapKeyRef"]["name"], ref["configMapKeyRef"]["key"]))
+        for source in container.get("envFrom", []):
+            for kind in ("secretRef", "configMapRef"):
+                if kind in source:
+                    refs.add((kind[:-3].lower(), source[kind]["name"], None))
+    return refs
+
+
+def _from_vault(deployment, external_secret, key):
+    """An ExternalSecret's target can be made: each remote key/property it reads exists in Vault."""
+    client = deployment.bao.client()
+    for item in external_secret["spec"]["data"]:
+        if key not in (None, item["secretKey"]):
+            continue
+        data = client.secrets.kv.v2.read_secret_version(path=item["remoteRef"]["key"], mount_point="secret",
+                                                        raise_on_deleted_version=True)["data"]["data"]
+        if item["remoteRef"]["property"] not in data:
+            return False
+    return True
+
+
+def test_every_secret_and_configmap_the_hub_reads_exists(deployment, cluster):
+    """kwok starts a pod whatever it references; a real kubelet would not."""
+    pods = cluster.get("pods", namespace=NS)
+    hub = [p for p in pods if p["metadata"]["labels"].get("component") == "hub"]
+    assert len(hub) == 1
+    refs = _references(hub[0])
+    external = {es["spec"]["target"]["name"]: es for es in cluster.get("externalsecrets", namespace=NS)}
+    missing = []
+    for kind, name, key in sorted(refs, key=str):
+        obj = cluster.get(kind, name, NS)
+        if obj is None and name in external:
+            # No operator runs here: the ExternalSecret must be able to make it from Vault.
+            if not _from_vault(deployment, external[name], key):
+                missing.append((kind, name, key, "not in Vault"))
+            continue
+        if obj is None:
+            missing.append((kind, name, key, "missing"))
+        elif key is not None and key not in obj.get("data", {}):
+            missing.append((kind, name, key, "no such key"))
+    assert missing == [], missing
+    names = {name for dummy, name, dummy2 in refs}
+    assert {"hub", "jupyterhub-oauth", "gdp-service-secret", "jupyterhub-vault-token",
+            "jupyterhub-admin-service-token"} <= names
+
+
+def test_a_gpu_pod_lands_on_the_gpu_node(deployment, cluster):
+    values = json.loads(cluster.helm("get", "values", RELEASE, "-n", NS, "-o", "json").stdout)
+    profile = next(p for p in values["singleuser"]["profileList"] if p["slug"] == "buun-stack-cuda")
+    override = profile["kubespawner_override"]
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "jupyter-gpu-check", "namespace": NS,
+                        "labels": {"component": "singleuser-server", "app": "jupyterhub"}},
+           "spec": {"runtimeClassName": override["extra_pod_config"]["runtimeClassName"],
+                    "containers": [{"name": "notebook", "image": override["image"],
+                                    "resources": {"limits": override["extra_resource_limits"]}}]}}
+    cluster.apply([pod])
+    cluster.kubectl("wait", "--for=condition=Ready", "pod/jupyter-gpu-check", "-n", NS, "--timeout=60s")
+    placed = cluster.get("pod", "jupyter-gpu-check", NS)
+    assert placed["spec"]["nodeName"] == "kwok-gpu"
+    assert placed["spec"]["runtimeClassName"] == "nvidia"
+
+
+def _gpu_detected(deployment):
+    result = deployment.run("site.yml", args=["--tags", "nvidia"])
+    assert result.rc == 0, result
+    return role_task(result, "Tell whether any node advertises GPUs")["ansible_facts"]["nvidia_gpu_detected"]
+
+
+def test_gpu_detection_follows_the_node(deployment, cluster):
+    patch = '[{"op": "remove", "path": "/status/allocatable/nvidia.com~1gpu"},' \
+            ' {"op": "remove", "path": "/status/capacity/nvidia.com~1gpu"}]'
+    cluster.kubectl("patch", "node", "kwok-gpu", "--subresource=status", "--type=json", "-p", patch)
+    try:
+        assert _gpu_detected(deployment) is False
+    finally:
+        cluster.kubectl("patch", "node", "kwok-gpu", "--subresource=status", "--type=merge", "-p",
+                        '{"status": {"allocatable": {"nvidia.com/gpu": "1"}, "capacity": {"nvidia.com/gpu": "1"}}}')
+    assert _gpu_detected(deployment) is True
+
+
+def test_a_new_profile_makes_exactly_one_upgrade(deployment, cluster):
+    before = deployment.revision()
+    deployment.extra["z2jh_extra_profiles"] = _example_value("z2jh_extra_profiles") + [EXTRA_PROFILE]
+    result = deployment.run("site.yml")
+    assert result.rc == 0, result
+    assert changed_tasks(result) == ["Install or upgrade the chart"], result
+    assert deployment.revision() == before + 1
+    slugs = [p["slug"] for p in json.loads(cluster.helm("get", "values", RELEASE, "-n", NS, "-o", "json").stdout)
+             ["singleuser"]["profileList"]]
+    assert "small" in slugs
+    # That it settled is shown by the next test: one upgrade for the chart, then none.
+
+
+def test_chart_upgrade_settles_to_no_change(deployment, cluster):
+    before = deployment.revision()
+    target = deployment.charts.z2jh(upgrade=True)
+    deployment.overrides.update(z2jh_chart_ref=str(target), z2jh_chart_version=str(chart_version(target)))
+    deployment.write_inventory()
+    result = deployment.run("site.yml")
+    assert result.rc == 0, result
+    assert changed_tasks(result) == ["Install or upgrade the chart"], result
+    assert deployment.revision() == before + 1
+    release = json.loads(cluster.helm("list", "-n", NS, "-o", "json").stdout)[0]
+    assert release["chart"] == "jupyterhub-%s" % chart_version(target)
+    assert_no_change(deployment.run("site.yml"))
+    assert deployment.revision() == before + 1
+
+
+def test_uninstall_without_confirmation_keeps_the_user_data_and_says_so(deployment, cluster):
+    # A user's home claim, as KubeSpawner makes it.
+    cluster.apply([{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": "claim-alice", "namespace": NS,
+                                 "labels": {"app": "jupyterhub", "component": "singleuser-storage"}},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}])
+    cluster.kubectl("wait", "--for=jsonpath={.status.phase}=Bound", "pvc/claim-alice", "-n", NS, "--timeout=60s")
+    db_volume = cluster.get("pvc", "hub-db-dir", NS)["spec"]["volumeName"]
+    result = deployment.run("uninstall.yml")
+    assert result.rc == 0, result
+    assert deployment.revision() is None
+    assert cluster.release_revision("nvidia-device-plugin", NVIDIA_NS) is None
+    assert cluster.get("runtimeclass", "nvidia") is None
+    assert cluster.get("namespace", NVIDIA_NS) is None
+    for claim in ("hub-db-dir", "claim-alice", "jupyter-nfs-pvc"):
+        kept = cluster.get("pvc", claim, NS)
+        assert kept is not None and kept["status"]["phase"] == "Bound", claim
+    assert cluster.get("pv", db_volume)["status"]["phase"] == "Bound"
+    assert cluster.get("secret", "jupyterhub-oauth", NS) is not None
+    message = result.task("Say what was kept")["msg"]
+    assert "hub-db-dir" in message and "claim-alice" in message and "jupyter-nfs-pvc" in message, message
+    assert cluster.get("pod", "jupyter-gpu-check", NS) is None  # user pods go
+
+    # Installing again finds the kept database.
+    result = deployment.run("site.yml")
+    assert result.rc == 0, result
+    assert cluster.get("pvc", "hub-db-dir", NS)["spec"]["volumeName"] == db_volume
+
+
+def test_uninstall_with_confirmation_removes_everything_and_then_nothing(deployment, cluster):
+    pvs_before = {pv["metadata"]["name"] for pv in cluster.get("pv")}
+    result = deployment.run("uninstall.yml", extra={"confirm": True})
+    assert result.rc == 0, result
+    assert json.loads(cluster.helm("list", "-A", "-a", "-o", "json").stdout) == []
+    for namespace in (NS, NVIDIA_NS):
+        assert cluster.get("namespace", namespace) is None, namespace
+    assert cluster.get("runtimeclass", "nvidia") is None
+    left = [pv["metadata"]["name"] for pv in cluster.get("pv")]
+    assert left == [], (left, pvs_before)
+    assert_no_change(deployment.run("uninstall.yml", extra={"confirm": True}))
+
+
+def _example_value(name):
+    for path in sorted((REPO / "inventories" / "example" / "group_vars" / "all").glob("*.yml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        if name in data:
+            return data[name]
+    raise KeyError(name)
+
+
+def test_helm_knows_the_kubernetes_version(test_charts, tmp_path):
+    """`helm template` without a cluster must accept the chart's kubeVersion (>=1.28)."""
+    chart = test_charts.z2jh()
+    proc = subprocess.run(["helm", "template", "jh", str(chart), "-n", NS], capture_output=True, text=True,
+                          check=False, timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "kind: Deployment" in proc.stdout
