@@ -9,18 +9,29 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: jupyterhub_token
-short_description: Issue, rotate and revoke JupyterHub API tokens for hub users
+short_description: Issue, store, rotate and revoke JupyterHub API tokens for hub users
 version_added: 0.1.0
 description:
-  - Ensures that one or many hub users hold an API token identified by a O(note), acting through a
-    service token such as the C(admin-service) (scopes C(admin:users), C(tokens), C(admin:servers)).
-  - Creates missing users (one bulk call for a batch), keeps a token that is still valid long enough
-    and has the wanted scopes, replaces one that does not, rotates without a gap, and revokes.
-  - The secret of a token is returned only when the module creates it. The hub never shows it again,
-    so set C(no_log) to V(true) on the task that registers the result, and store the token at once (file, Vault, Secret).
-  - B(Security) the C(tokens) scope lets its holder mint tokens for every user it covers, with any
-    scope those users hold, so the service token is as powerful as the users it can act for. Prefer a
-    filtered scope such as C(tokens!group=notebook-users) on the service's role where possible.
+  - Ensures that one or many hub users hold one API token identified by a O(note), acting through a
+    service token such as the C(admin-service) (scopes C(admin:users) and C(tokens)).
+  - Creates missing users (one bulk call, which applies the hub's name normalisation), keeps a token that
+    is valid long enough and has the wanted scopes, replaces one that does not, rotates without a gap,
+    revokes, and leaves each user with exactly one managed token.
+  - With a O(destination) (a Vault KV v2 path per user, a Kubernetes Secret per user, or a directory of
+    0600 files) each new token is written there as soon as it exists, so no failure loses it. Then
+    V(present) means that the stored token still authenticates as its user (C(GET /hub/api/user)) and is
+    the managed token; a stored token that no longer works is replaced, and a managed token nobody stored
+    is revoked. Two runs at once agree through a compare-and-set write: one token per user wins.
+  - Without a destination the hub shows a new token only once, in the module's result; a run that fails
+    half-way returns the tokens it made, but a token created by a run that was killed is lost to everyone.
+    Use a destination in jobs that may be stopped (AWX) or run twice at once.
+  - Scopes are compared with the expansion the hub itself computes. The module learns it from a short-lived
+    check token (note O(note) followed by C([scope check])) that the hub creates with the requested scopes and
+    the module revokes at once; a batch makes one for its first user and checks every other user against it,
+    making another only for a user whose token differs.
+  - B(Security) the C(tokens) scope lets its holder mint tokens for every user it covers, with any scope those
+    users hold, so the service token is as powerful as the users it can act for. Prefer a filtered scope such
+    as C(tokens!group=notebook-users) on the service's role where possible.
 author:
   - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
@@ -32,15 +43,18 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: The diff shows token metadata (id, note, scopes, expiry), never a token.
+    details: The diff shows token metadata (id, note, scopes, expiry) by user, never a token.
 options:
   user:
     description:
       - The hub user that owns the token. Mutually exclusive with O(users).
+      - Names are normalised as the hub does (lower case); results name users as the hub stores them.
     type: str
   users:
     description:
       - A batch of hub users, handled on one keep-alive connection with one bulk call for missing users.
+      - When a batch fails half-way (the hub stopped or too slow), the task fails, says which users are done and
+        which are not (RV(done), RV(not_done)), and still returns every token it made.
     type: list
     elements: str
   create_user:
@@ -55,72 +69,197 @@ options:
     default: ansible-managed
   scopes:
     description:
-      - Scopes of the token, for example V(access:servers!user=alice) and V(self). Omit for the hub's
-        default (every scope of the owner).
-      - The hub stores scopes expanded (V(self) becomes about 15 filtered scopes); the comparison with an
-        existing token accounts for that, so an unchanged request reports no change.
+      - Scopes of the token, in any form the hub accepts, for example V(access:servers!user=alice), V(self),
+        V(read:users:name!user), V(access:servers!server=alice/) or V([]) (only the identity of the owner).
+        Omit for the hub's default (every scope of the owner).
+      - A scope the user does not hold (through a role) is refused by the hub.
     type: list
     elements: str
   expires_in:
     description:
-      - Lifetime of a new token in seconds. Omit for a token that does not expire (or the hub's maximum when
-        C(JupyterHub.token_expires_in_max_seconds) is set).
-    type: int
+      - Lifetime of a new token in whole seconds, from 1 to 3153600000 (100 years). Omit for a token that does
+        not expire (or the hub's maximum when C(JupyterHub.token_expires_in_max_seconds) is set).
+    type: raw
   renew_before:
     description:
-      - With O(state=present), replace a token that expires within this many seconds.
+      - With O(state=present), replace a token that expires within this many seconds. It must be less than
+        O(expires_in).
       - Defaults to a tenth of O(expires_in) (0 when O(expires_in) is not set).
-    type: int
+    type: raw
   token_id:
     description:
-      - Identify the managed token by its id (for example V(a42)) instead of by O(note).
+      - Identify the managed token by its id (for example V(a42)) instead of by O(note). Not with O(destination).
     type: str
   current_token:
     description:
       - A token the caller already holds for a single O(user). The module asks the hub which token id it
-        is (C(GET /hub/api/user)) and manages that token, as O(token_id) does.
+        is (C(GET /hub/api/user)) and manages that token, as O(token_id) does. Not with O(destination).
     type: str
+  destination:
+    description:
+      - Where each new token is written, at once, one entry per user (exactly one of the sub-options).
+      - Templates replace C({user}) by the user's name (as the hub stores it); with O(users) they must contain it.
+      - A new token replaces the entry only if nobody changed it since it was read (compare-and-set).
+    type: dict
+    suboptions:
+      file:
+        description: A directory of files readable only by their owner (mode 0600; the directory is made 0700).
+        type: dict
+        suboptions:
+          directory:
+            description: The directory.
+            type: path
+            required: true
+          file_name:
+            description: The file name of a user's token.
+            type: str
+            default: "{user}.token"
+      vault_kv:
+        description:
+          - A KV version 2 path per user. Other keys of the secret at that path are kept.
+          - Takes the connection and authentication options of the collection's Vault modules (O(destination.vault_kv.url),
+            O(destination.vault_kv.token), ..., with the same environment variables).
+        type: dict
+        suboptions:
+          mount:
+            description: Mount point of the KV version 2 engine.
+            type: str
+            default: secret
+          path:
+            description: Path of a user's secret under the mount.
+            type: str
+            default: "jupyterhub/user-tokens/{user}"
+          key:
+            description: Key of the token in that secret.
+            type: str
+            default: token
+          url:
+            description: Vault address; E(VAULT_ADDR) when not set.
+            type: str
+          auth_method:
+            description: How to log in to Vault.
+            type: str
+            choices: [token, approle]
+            default: token
+          token:
+            description: Vault token; E(VAULT_TOKEN) when not set.
+            type: str
+          token_file:
+            description: File holding the Vault token (when O(destination.vault_kv.token) is not set).
+            type: path
+          role_id:
+            description: AppRole role id; E(VAULT_ROLE_ID) when not set.
+            type: str
+          secret_id:
+            description: AppRole secret id; E(VAULT_SECRET_ID) when not set.
+            type: str
+          mount_point:
+            description: Mount point of the AppRole auth method.
+            type: str
+            default: approle
+          namespace:
+            description: Vault namespace; E(VAULT_NAMESPACE) when not set.
+            type: str
+          validate_certs:
+            description: Verify Vault's TLS certificate.
+            type: bool
+            default: true
+          ca_cert:
+            description: CA bundle for Vault's certificate; E(VAULT_CACERT) when not set.
+            type: path
+          timeout:
+            description: Seconds to wait for each answer from Vault.
+            type: int
+            default: 30
+          retries:
+            description: Retries of a failed request to Vault.
+            type: int
+            default: 3
+      kubernetes_secret:
+        description:
+          - A Secret per user in one namespace, with the user's name in the annotation C(datastack.jupyterhub/user).
+          - In the name, C({user}) becomes the user's name with every character but a-z and 0-9 written as C(-xx-)
+            (its UTF-8 bytes in hex), so every user name gives a valid Secret name.
+          - Needs the C(kubernetes) Python library.
+        type: dict
+        suboptions:
+          namespace:
+            description: The namespace of the Secrets.
+            type: str
+            required: true
+          name:
+            description: Name of a user's Secret.
+            type: str
+            default: "jupyterhub-token-{user}"
+          key:
+            description: Key of the token in the Secret's data.
+            type: str
+            default: token
+          kubeconfig:
+            description:
+              - Kubeconfig file; E(K8S_AUTH_KUBECONFIG) or E(KUBECONFIG) when not set. Without it and without
+                O(destination.kubernetes_secret.context), the pod's service account is used inside a cluster.
+            type: path
+          context:
+            description: Context of the kubeconfig; E(K8S_AUTH_CONTEXT) when not set.
+            type: str
   state:
     description:
-      - V(present) keeps a fitting token or creates one (revoking stale tokens with the same note after
-        the new one exists).
-      - V(rotated) always creates a new token, then revokes the old ones, so there is never a moment
+      - V(present) keeps a fitting token or makes one (revoking the other managed tokens once the new one is
+        stored).
+      - V(rotated) always makes a new token, stores it, then revokes the old ones, so there is never a moment
         without a valid token.
-      - V(absent) revokes every token with the note (or the one selected by O(token_id)).
+      - V(absent) revokes every token with the note (or the one selected by O(token_id)) and removes the
+        stored copy.
     type: str
     choices: [present, absent, rotated]
     default: present
+notes:
+  - The task that registers the result must have C(no_log) set to V(true) whenever the module may create a token,
+    including with a destination (a failed batch returns what it made). Ansible cannot hide a returned value.
 """
 
 EXAMPLES = r"""
-- name: Give alice a token for her own server (as the token playbook does)
+- name: Tokens for a class of students, each in Vault at secret/jupyterhub/user-tokens/<name>
   datastack.jupyterhub.jupyterhub_token:
     api_url: https://hub.example.org/hub/api
     api_token: "{{ lookup('ansible.builtin.env', 'JUPYTERHUB_API_TOKEN') }}"
+    users: "{{ students }}"
+    note: course-2026
+    scopes: [self]
+    expires_in: 604800
+    destination:
+      vault_kv:
+        url: https://vault.example.org:8200  # token from VAULT_TOKEN
+  register: course_tokens
+  no_log: true
+
+- name: Say which students are not done, without showing any token
+  ansible.builtin.debug:
+    msg: "{{ course_tokens.not_done | default([]) }}"
+
+- name: One user's token for her own server, in a 0600 file
+  datastack.jupyterhub.jupyterhub_token:
     user: alice
     scopes:
       - access:servers!user=alice
       - self
     expires_in: 2592000
     note: mcp-client
+    destination:
+      file:
+        directory: ~/.config/jupyterhub/tokens
   register: alice_token
-  no_log: true  # the result holds the token when it was created
-
-- name: Store it where it belongs, only when it was created
-  ansible.builtin.copy:
-    content: "{{ alice_token.token }}"
-    dest: ~/.config/jupyterhub/alice.token
-    mode: "0600"
-  when: alice_token.token is defined
   no_log: true
 
-- name: Tokens for a class of 200 students in one task
+- name: A token per user in a Kubernetes Secret jupyterhub-token-<name>
   datastack.jupyterhub.jupyterhub_token:
-    users: "{{ students }}"
-    note: course-2026
-    scopes: [self]
-    expires_in: 604800
-  register: course_tokens
+    users: [alice, bob]
+    note: pipeline
+    scopes: ["access:servers!user"]
+    destination:
+      kubernetes_secret:
+        namespace: jupyter
   no_log: true
 
 - name: Rotate the token of a bot account without a gap
@@ -128,7 +267,9 @@ EXAMPLES = r"""
     user: ci-bot
     note: ci
     state: rotated
-  register: rotated
+    destination:
+      vault_kv:
+        path: ci/jupyterhub-token
   no_log: true
 
 - name: Set the connection once for every module of the collection's group
@@ -147,13 +288,14 @@ EXAMPLES = r"""
 RETURN = r"""
 token:
   description:
-    - The new token of O(user), only when the module created one. It cannot be read back later.
+    - The new token of O(user), only when the module created one. The hub never shows it again.
   returned: when a token was created for a single user
   type: str
 tokens:
   description:
-    - New tokens of a O(users) batch, by user name, only for users who got a new token.
-  returned: when O(users) is used
+    - Tokens made by this run, by user name, for a O(users) batch; also on failure, for every token the run made
+      that is still valid.
+  returned: when O(users) is used, or on failure
   type: dict
 token_info:
   description: Metadata of the token the single O(user) holds after the run (never the secret).
@@ -167,7 +309,7 @@ token_info:
       description: The note.
       type: str
     scopes:
-      description: Scopes as the hub stores them (expanded).
+      description: Scopes as the hub reports them (expanded).
       type: list
       elements: str
     expires_at:
@@ -177,19 +319,22 @@ token_info:
       description: Creation time.
       type: str
 results:
-  description: What happened for each user.
+  description: What happened for each user (on failure, for the users that are done or failed).
   returned: always
   type: list
   elements: dict
   contains:
     user:
-      description: The user name.
+      description: The user name, as the hub stores it.
+      type: str
+    requested:
+      description: The name as given, when the hub normalised it to another one.
       type: str
     user_created:
       description: Whether the module created the user.
       type: bool
     action:
-      description: One of C(kept), C(created), C(replaced), C(rotated), C(revoked), C(none).
+      description: One of C(kept), C(created), C(replaced), C(rotated), C(revoked), C(none), C(failed).
       type: str
     token_id:
       description: Id of the user's managed token after the run (null after V(absent)).
@@ -201,98 +346,277 @@ results:
       description: Ids of the tokens revoked by this run.
       type: list
       elements: str
+    stored_at:
+      description: Where the token is stored, with a O(destination) (never the token).
+      type: str
+    error:
+      description: Why this user is not done.
+      type: str
+done:
+  description: Users whose token is as asked after this run.
+  returned: always
+  type: list
+  elements: str
+not_done:
+  description: Users that failed or were not reached because the run stopped.
+  returned: always
+  type: list
+  elements: str
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_api import (
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_token_plan as plan
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import token_destinations
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import (
+    POOL_SIZE,
     JupyterHubError,
-    JupyterHubModule,
 )
-from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_tokens as plans
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_module import JupyterHubModule
 
-# Requests in flight at once for a batch: enough to overlap client and hub work, few enough for any hub.
-PARALLEL_REQUESTS = 4
-INVALID_NAME_HINT = "user names must be non-empty, without '/', without leading or trailing spaces, and not only dots"
+CONFLICT_ATTEMPTS = 3
 
 
-def valid_name(name):
-    return bool(name) and "/" not in name and name == name.strip() and set(name) != {"."}
+def seconds(value):
+    """A whole number of seconds (argument type): refuses booleans, fractions and units."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number of seconds")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    raise ValueError("%r is not a whole number of seconds (for example 2592000 for 30 days)" % (value,))
+
+
+class UserFailure(Exception):
+    """One user could not be done; the batch goes on."""
+
+
+NOT_STARTED = object()
+
+
+class ScopeExpansion(object):
+    """The scopes the hub gives a token made with the requested scopes, learnt from tokens it creates."""
+
+    def __init__(self, hub, spec):
+        self.hub = hub
+        self.spec = spec
+        self.exact = {}
+        self.sample = None
+        self.lock = threading.Lock()
+
+    def learn(self, user, model):
+        scopes = frozenset(model.get("scopes") or ())
+        self.exact[user] = scopes
+        if self.sample is None:
+            self.sample = (user, scopes)
+
+    def expected(self, user, exact=False):
+        """(scopes, whether they were computed for this very user)."""
+        if user in self.exact:
+            return self.exact[user], True
+        if not exact and self.sample is not None:
+            return plan.rename_scopes(self.sample[1], self.sample[0], user), False
+        with self.lock:  # one check token at a time; the others reuse its answer
+            if user not in self.exact and (exact or self.sample is None):
+                probe = self.hub.create_token(user, plan.probe_note(self.spec.note), self.spec.scopes,
+                                              plan.PROBE_LIFETIME)
+                self.learn(user, probe)
+                self.hub.delete_token(user, probe["id"])
+        return self.expected(user, exact)
 
 
 class TokenRun(object):
-    def __init__(self, module):
+    def __init__(self, module, hub, spec, destination):
         self.module = module
-        self.hub = module.hub
-        params = module.params
-        self.users = [params["user"]] if params["user"] is not None else list(dict.fromkeys(params["users"]))
-        self.state = params["state"]
-        self.note = params["note"]
-        self.scopes = params["scopes"]
-        self.expires_in = params["expires_in"]
-        self.renew_before = plans.default_renew_before(self.expires_in, params["renew_before"])
-        self.token_id = params["token_id"]
+        self.hub = hub
+        self.spec = spec
+        self.destination = destination
         self.check = module.check_mode
-
-    def run(self):
-        if self.module.params["current_token"]:
-            self.token_id = self.hub.whoami(token=self.module.params["current_token"]).get("token_id")
-        live = dict(zip(self.users, self.each(self.hub.list_tokens, self.users)))
-        missing = [user for user in self.users if live[user] is None]
-        created_users = self.ensure_users(missing)
-        steps = [plans.plan(live[user], self.state, self.note, self.scopes, self.expires_in, self.renew_before,
-                            user, token_id=self.token_id) for user in self.users]
-        new_tokens, before, after = {}, {}, {}
-        results = self.each(lambda pair: self.apply(pair[0], pair[1], new_tokens), list(zip(self.users, steps)))
-        for user, step, result in zip(self.users, steps, results):
-            result["user_created"] = user in created_users
-            before[user] = [plans.metadata(t) for t in step["revoke"] + ([step["keep"]] if step["keep"] else [])]
-            after[user] = [plans.metadata(t) for t in result.pop("_after")]
-        return results, new_tokens, before, after
+        self.scopes = ScopeExpansion(hub, spec)
+        self.created = {}
+        self.stopped = None
 
     def each(self, call, items):
-        """``call`` for every item, in order; a batch keeps a few requests in flight on the shared session."""
+        """[(item, result, error)] for ``call`` on each item, a few in flight.
+
+        After an error that the next request would repeat (hub down, stalled, token rejected) no
+        further item is started: those get NOT_STARTED as result.
+        """
+        def guarded(item):
+            if self.stopped is not None:
+                return item, NOT_STARTED, None
+            try:
+                return item, call(item), None
+            except (JupyterHubError, UserFailure, token_destinations.DestinationError) as error:
+                if isinstance(error, JupyterHubError) and error.fatal and self.stopped is None:
+                    self.stopped = error
+                return item, None, error
+
         if len(items) < 2:
-            return [call(item) for item in items]
-        with ThreadPoolExecutor(max_workers=PARALLEL_REQUESTS) as pool:
-            return list(pool.map(call, items))
+            return [guarded(item) for item in items]
+        with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
+            return list(pool.map(guarded, items))
 
-    def ensure_users(self, missing):
-        if not missing:
-            return []
-        if self.state == "absent":
-            return []
+    def create_users(self, missing):
+        """Create ``missing`` (hub names) in one call: (created, {user: error} for those that cannot be)."""
+        if not missing or self.spec.state == "absent":
+            return [], {}
         if not self.module.params["create_user"]:
-            raise JupyterHubError("user%s %s do%s not exist; create %s first or set create_user=true"
-                                  % ("s" if len(missing) > 1 else "", ", ".join(missing),
-                                     "" if len(missing) > 1 else "es", "them" if len(missing) > 1 else "it"))
+            error = UserFailure("user%s %s do%s not exist: create %s first or set create_user=true"
+                                % ("s" if len(missing) > 1 else "", ", ".join(missing),
+                                   "" if len(missing) > 1 else "es", "them" if len(missing) > 1 else "it"))
+            return [], dict((user, error) for user in missing)
         if self.check:
-            return list(missing)
-        if len(missing) == 1:
-            self.hub.create_user(missing[0])
-            return list(missing)
-        return self.hub.create_users(missing)
+            return list(missing), {}
+        made = self.hub.create_users(missing)
+        renamed = sorted(set(made) - set(missing))
+        if not renamed:
+            return made, {}
+        error = UserFailure("the hub created %s when asked for %s: its authenticator renames users (username_map or "
+                            "its own normalize_username); give the names as the hub stores them"
+                            % (", ".join(renamed), ", ".join(sorted(set(missing) - set(made)))))
+        return made, dict((user, error) for user in missing if user not in made)
 
-    def apply(self, user, step, new_tokens):
-        action = step["action"]
-        result = dict(user=user, action=action, revoked=[t["id"] for t in step["revoke"]])
-        keep = step["keep"]
-        if action in ("created", "replaced", "rotated"):
-            if self.check:
-                keep = {"id": None, "note": self.note, "scopes": self.scopes,
-                        "expires_at": plans.expires_at_for(self.expires_in)}
-            else:
-                keep = self.hub.create_token(user, self.note, self.scopes, self.expires_in)
-                new_tokens[user] = keep.pop("token")
-        if not self.check:
-            for token in step["revoke"]:
-                self.hub.delete_token(user, token["id"])
-        result["token_id"] = keep.get("id") if keep else None
-        result["expires_at"] = keep.get("expires_at") if keep else None
-        result["_after"] = [keep] if keep else []
-        if keep:
-            result["_info"] = plans.metadata(keep)
-        return result
+    def stored_token(self, user):
+        """(Stored, id of the stored token if it authenticates as ``user``)."""
+        if self.destination is None:
+            return token_destinations.Stored(None, None), None
+        stored = self.destination.read(user)
+        if stored.secret is None:
+            return stored, None
+        self.module.no_log_values.add(stored.secret)
+        owner = self.hub.whoami(token=stored.secret)
+        if owner and owner.get("kind") == "user" and owner.get("name") == user:
+            return stored, owner.get("token_id")
+        return stored, None
+
+    def decide(self, spec, user, tokens, stored_id, was_stored, now):
+        if not plan.candidates(spec, tokens, stored_id, now):
+            return plan.decide(spec, tokens, stored_id, was_stored, None, now)
+        expected, exact = self.scopes.expected(user)
+        decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
+        if decision.create and not exact:
+            # The user may hold other roles than the user the expansion was learnt from: ask for his own.
+            expected = self.scopes.expected(user, exact=True)[0]
+            decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
+        return decision
+
+    def handle(self, user, tokens, user_created):
+        """The result for one user: decide, create and store, then revoke."""
+        spec = self.spec
+        before = [plan.metadata(t) for t in plan.managed(tokens, spec)]
+        for attempt in range(CONFLICT_ATTEMPTS):
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            stored, stored_id = self.stored_token(user)
+            if attempt or stored_id is not None and stored_id not in [t["id"] for t in tokens or []]:
+                # Someone made tokens since the listing (the stored one, at least): look again.
+                tokens = self.hub.list_tokens(user) or []
+            decision = self.decide(spec, user, tokens, stored_id, stored.secret is not None, now)
+            keep, revoke = decision.keep, decision.revoke
+            if decision.create:
+                keep = self.create(spec, user, stored, now)
+                if keep is None:
+                    # Another run stored its token first (which also does a rotation), or ours was revoked.
+                    spec = spec._replace(state="present")
+                    continue
+                revoke = self.after_create(spec, user, tokens, keep, decision, now)
+            elif self.moved_on(user, stored, keep, revoke):
+                continue
+            if spec.state == "absent" and stored.secret is not None and not self.check \
+                    and (stored_id is None or stored_id in [t["id"] for t in revoke]):
+                self.destination.remove(user)
+            if not self.check:
+                for token in revoke:
+                    self.hub.delete_token(user, token["id"])
+            result = dict(user=user, user_created=user_created, action=decision.action,
+                          revoked=[t["id"] for t in revoke], token_id=None, expires_at=None,
+                          _before=before, _after=[plan.metadata(keep)] if keep else [])
+            if keep:
+                result.update(token_id=keep.get("id"), expires_at=keep.get("expires_at"), _info=plan.metadata(keep))
+                if self.destination is not None:
+                    result["stored_at"] = self.destination.where(user)
+            return result
+        raise UserFailure("other runs kept replacing the stored token of %s; run again when they are done" % user)
+
+    def moved_on(self, user, stored, keep, revoke):
+        """Whether the destination changed since it was read, while tokens younger than the kept one are to be
+        revoked: they may be another run's, just stored. Then decide again rather than revoke them."""
+        if self.destination is None or keep is None or not plan.younger(revoke, keep):
+            return False
+        return self.destination.read(user).version != stored.version
+
+    def create(self, spec, user, stored, now):
+        """The new token's model, stored when there is a destination.
+
+        None when another run stored its token first (ours is revoked), or revoked ours before we stored it.
+        """
+        if self.check:
+            return {"id": None, "note": spec.note, "scopes": spec.scopes,
+                    "expires_at": plan.expires_at_for(spec.expires_in, now)}
+        made = self.hub.create_token(user, spec.note, spec.scopes, spec.expires_in)
+        secret = made.pop("token")
+        self.created[user] = secret
+        self.scopes.learn(user, made)
+        if self.destination is None:
+            return made
+        try:
+            self.destination.write(user, secret, stored.version)
+        except token_destinations.DestinationConflict:
+            self.hub.delete_token(user, made["id"])
+            del self.created[user]
+            return None
+        except token_destinations.DestinationError as error:
+            raise UserFailure("token %s of %s was made but not stored (it is returned in tokens): %s"
+                              % (made["id"], user, error))
+        owner = self.hub.whoami(token=secret)
+        if not owner or owner.get("token_id") != made["id"]:
+            del self.created[user]
+            return None
+        return made
+
+    def after_create(self, spec, user, tokens, own, decision, now):
+        """Tokens to revoke once ``own`` exists (and is stored)."""
+        if self.check or spec.token_id:
+            return decision.revoke
+        if self.destination is not None:
+            return plan.settle(spec, tokens or [], own, None, now)[1] + plan.probes(tokens, spec)
+        # Without a destination, two runs may have made a token each: all of them agree on one.
+        fresh = self.hub.list_tokens(user) or []
+        winner, revoke = plan.settle(spec, fresh, own, self.scopes.expected(user)[0], now)
+        if winner == own["id"] and own["id"] in [t["id"] for t in fresh]:
+            return revoke + plan.probes(fresh, spec)
+        del self.created[user]
+        self.hub.delete_token(user, own["id"])
+        raise UserFailure("another run made a token for %s at the same time, and its token (%s) is kept; that run "
+                          "returned it (use a destination so that every run finds the stored token)" % (user, winner))
+
+
+def spec_from(params, stored):
+    expires_in = params["expires_in"]
+    return plan.TokenSpec(
+        state=params["state"], note=params["note"], scopes=params["scopes"], expires_in=expires_in,
+        renew_before=plan.default_renew_before(expires_in, params["renew_before"]),
+        token_id=params["token_id"], stored=stored)
+
+
+def user_names(module):
+    """(hub names in order, {hub name: name as given}) after checking every name."""
+    params = module.params
+    given = [params["user"]] if params["user"] is not None else params["users"]
+    bad = ["invalid user name %r: it %s" % (name, plan.name_problem(name)) for name in given if plan.name_problem(name)]
+    if bad:
+        module.fail_json(msg="%s. The hub refuses names that are empty, contain '/', are only dots or start or end "
+                             "with a space" % "; ".join(bad))
+    names = {}
+    for name in given:
+        names.setdefault(plan.hub_name(name), name)
+    return list(names), names
 
 
 def main():
@@ -303,47 +627,122 @@ def main():
             create_user=dict(type="bool", default=True),
             note=dict(type="str", default="ansible-managed"),
             scopes=dict(type="list", elements="str"),
-            expires_in=dict(type="int"),
-            renew_before=dict(type="int"),
+            expires_in=dict(type=seconds),
+            renew_before=dict(type=seconds),
             token_id=dict(type="str"),
             current_token=dict(type="str", no_log=True),
+            destination=token_destinations.argument_spec(),
             state=dict(type="str", default="present", choices=["present", "absent", "rotated"]),
         ),
         required_one_of=[("user", "users")],
-        mutually_exclusive=[("user", "users"), ("token_id", "current_token")],
+        mutually_exclusive=[("user", "users"), ("token_id", "current_token"), ("destination", "token_id"),
+                            ("destination", "current_token")],
         required_by={"current_token": "user", "token_id": "user"},
         supports_check_mode=True,
     )
     params = module.params
-    names = [params["user"]] if params["user"] is not None else params["users"]
-    bad = [name for name in names if not valid_name(name)]
-    if bad:
-        module.fail_json(msg="invalid user name %s: %s" % (", ".join(repr(n) for n in bad), INVALID_NAME_HINT))
-    if params["expires_in"] is not None and params["expires_in"] <= 0:
-        module.fail_json(msg="expires_in must be a positive number of seconds (omit it for no expiry)")
-    run = TokenRun(module)
+    single = params["user"] is not None
+    users, given = user_names(module)
+    problems = plan.spec_problems(spec_from(params, False))
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    destination = None
+    if params["destination"]:
+        try:
+            destination, secrets = token_destinations.build(params["destination"], not single)
+        except token_destinations.DestinationError as error:
+            module.fail_json(msg=str(error))
+        module.no_log_values.update(s for s in secrets if s)
+    hub = module.connect()
+    spec = spec_from(params, destination is not None)
+    if params["current_token"]:
+        try:
+            owner = hub.whoami(token=params["current_token"])
+        except JupyterHubError as error:
+            module.fail_hub(error)
+        if owner is None or owner.get("name") != users[0]:
+            module.fail_json(msg="current_token is not a valid token of user %s (invalid, expired, revoked or another "
+                                 "user's); omit it to manage the token by note" % users[0])
+        spec = spec._replace(token_id=owner.get("token_id"))
+    run = TokenRun(module, hub, spec, destination)
+    outcome = run_batch(run, users)
+    hub.close()
+    report(module, run, outcome, users, given, single)
+
+
+def run_batch(run, users):
+    """[(user, result, error)] in the order of ``users`` (result NOT_STARTED for users not reached)."""
+    listing = run.each(run.hub.list_tokens, users)
+    if run.stopped is not None:
+        return [(user, NOT_STARTED if error is None else None, error) for user, dummy, error in listing]
+    listed = dict((user, (tokens, error)) for user, tokens, error in listing)
+    missing = [user for user in users if listed[user] == (None, None)]
     try:
-        results, new_tokens, before, after = run.run()
+        made, refused = run.create_users(missing)
     except JupyterHubError as error:
-        module.fail_hub(error)
-    finally:
-        module.hub.close()
-    changed = any(r["action"] not in ("kept", "none") or r["user_created"] for r in results)
-    output = dict(changed=changed, results=[])
+        return [(user, None, error) if user in missing else (user, NOT_STARTED, None) for user in users]
+
+    def one(user):
+        tokens, error = listed[user]
+        error = error or refused.get(user)
+        if error is not None:
+            raise error
+        return run.handle(user, [] if user in made else tokens, user in made)
+
+    return run.each(one, users)
+
+
+def report(module, run, outcome, users, given, single):
+    results, done, failed, unreached, before, after = [], [], [], [], {}, {}
+    for user, result, error in outcome:
+        if result is NOT_STARTED:
+            unreached.append(user)
+        elif error is not None:
+            failed.append((user, error))
+            results.append(dict(user=user, action="failed", error=module_message(module, error)))
+        else:
+            done.append(user)
+            before[user], after[user] = result.pop("_before"), result.pop("_after")
+            results.append(result)
     for result in results:
-        info = result.pop("_info", None)
-        output["results"].append(result)
-        if params["user"] is not None and info is not None and params["state"] != "absent":
-            output["token_info"] = info
-    if params["user"] is not None:
-        if params["user"] in new_tokens:
-            output["token"] = new_tokens[params["user"]]
-    else:
-        output["tokens"] = new_tokens
+        if given[result["user"]] != result["user"]:
+            result["requested"] = given[result["user"]]
+    info = results[0].get("_info") if single and results else None
+    for result in results:
+        result.pop("_info", None)
+    output = dict(changed=any(r["action"] not in ("kept", "none", "failed") or r.get("user_created") or r.get("revoked")
+                              for r in results),
+                  results=results, done=done, not_done=[user for user, dummy in failed] + unreached)
+    if info and module.params["state"] != "absent":
+        output["token_info"] = info
+    if single and users[0] in run.created:
+        output["token"] = run.created[users[0]]
+    if not single or output["not_done"]:
+        output["tokens"] = dict(run.created)
     if module._diff:
-        single = params["user"]
-        output["diff"] = dict(before=before[single] if single else before, after=after[single] if single else after)
+        if single:
+            output["diff"] = dict(before={"user": users[0], "tokens": before.get(users[0], [])},
+                                  after={"user": users[0], "tokens": after.get(users[0], [])})
+        else:
+            output["diff"] = dict(before=before, after=after)
+    if output["not_done"]:
+        cause = run.stopped or failed[0][1]
+        parts = ["%d of %d users done" % (len(done), len(users)) if not single else "not done",
+                 module_message(module, cause)]
+        if len(failed) > 1:
+            parts.append("failed: %s" % ", ".join(user for user, dummy in failed))
+        if unreached:
+            parts.append("not reached after that: %s" % ", ".join(unreached))
+        if run.created:
+            parts.append("the tokens this run made are in the result (tokens)")
+        module.fail_json(msg="; ".join(parts), **output)
     module.exit_json(**output)
+
+
+def module_message(module, error):
+    if isinstance(error, JupyterHubError):
+        return module.explain(error)
+    return str(error)
 
 
 if __name__ == "__main__":
