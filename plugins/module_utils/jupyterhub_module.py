@@ -35,6 +35,7 @@ HINTS = {
                 "(JupyterHub.load_roles, or hub.loadRoles in the Zero to JupyterHub values).",
     wire.UNAVAILABLE: "Start the hub (or wait for its restart) and run again; api_url is right.",
     wire.NOT_HUB: "Check api_url: it must be the hub's REST API base, e.g. https://hub.example.org/hub/api.",
+    wire.CONFIG_MANAGED: "Change it in the hub configuration, or give this module another name.",
 }
 
 
