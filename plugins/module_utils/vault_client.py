@@ -198,6 +198,10 @@ class VaultClient(object):
         try:
             data = self.request("GET", path).get("data") or {}
         except VaultClientError as exc:
+            if exc.kind == "forbidden" and "preflight capability check" in exc.message:
+                raise VaultClientError("no secrets engine that this token may use is mounted at '%s/': enable KV "
+                                       "version 2 there (`bao secrets enable -path=%s -version=2 kv`) or grant the "
+                                       "token access to it." % (mount, mount), "not_found", path)
             if exc.kind == "forbidden":
                 return None
             if exc.kind in ("not_found", "invalid"):

@@ -19,20 +19,21 @@ description:
     token at C(secret/jupyterhub/vault-token).
   - With O(state=present) the stored token is looked up with itself; it is renewed when its remaining
     TTL is below O(renew_threshold), and replaced when it is invalid, expired, revoked, carries other
-    policies or another period. A replacement is stored before the old token is revoked.
+    policies, another period, or would reach its maximum lifetime before the next renewal.
+  - A replacement is stored with a KV v2 check-and-set before the old token is revoked. When another run
+    stored a token first, this run revokes the token it made and reports the winner's token (a warning
+    says so), so parallel runs leave exactly one live token, the stored one. Other keys of the record are kept.
+  - The policy list is always sent to Vault explicitly. An empty request is refused (Vault would give the new
+    token the policies of the token running the task), and so is a policy the server does not know.
   - By default the token is B(periodic) (O(period) = O(ttl)). A non-periodic renewable token with
     O(explicit_max_ttl=0) is not unlimited, because the token auth mount's C(max_lease_ttl) (32 days
     by default) still ends it. The module warns when asked for one and reports the end date in
     RV(max_expire_time).
   - The token is returned only with O(return_token=true), and only when it was created or rotated.
-  - Connection and authentication options are those of the C(community.hashi_vault) collection, so
-    token, approle, jwt (also Kubernetes service account login, with O(auth_method=jwt) and
-    O(mount_point=kubernetes)) and the other auth methods work.
 requirements:
   - hvac (Python library) on the host that runs the module
 extends_documentation_fragment:
-  - community.hashi_vault.connection
-  - community.hashi_vault.auth
+  - datastack.jupyterhub.vault
 attributes:
   check_mode:
     support: full
@@ -40,6 +41,8 @@ attributes:
   diff_mode:
     support: full
     description: Shows the stored token's metadata (accessor, policies, period, expiry), never the token.
+  platform:
+    platforms: all
   action_group:
     support: full
     description: Use C(group/datastack.jupyterhub.vault) in C(module_defaults).
@@ -56,10 +59,17 @@ options:
     default: present
   policies:
     description:
-      - Policies of the token (C(default) is added by Vault and ignored when comparing).
-      - Required with O(state=present) or O(state=rotated) unless O(role_name) is set.
+      - The policies of the token, sent to Vault as given. C(default) is added unless
+        O(no_default_policy=true); list only C(default) for a token with just that policy.
+      - Required with O(state=present) or O(state=rotated) unless O(role_name) is set. An empty list is
+        refused, and so is a policy that does not exist on the server (when the task's token may read
+        C(sys/policies/acl/<name>)).
     type: list
     elements: str
+  no_default_policy:
+    description: Do not give the token the C(default) policy (which allows C(sys/*) tools such as C(sys/wrapping/wrap)).
+    type: bool
+    default: false
   role_name:
     description:
       - Create the token through this token role (C(auth/token/create/<role_name>)), which needs only
@@ -76,7 +86,9 @@ options:
         mount's C(max_lease_ttl), whichever comes first, however often it is renewed.
     type: str
   explicit_max_ttl:
-    description: Hard cap on the token's life; V(0) or omitted means no cap of its own.
+    description:
+      - Hard cap on the token's life; V(0) or omitted means no cap of its own. When set it must be at least
+        the period (or the TTL), or every lease would be cut short.
     type: str
   orphan:
     description: Create an orphan token (not revoked with the token that made it). Ignored with O(role_name).
@@ -93,33 +105,36 @@ options:
     description: Metadata of the token (shown in audit logs).
     type: dict
   renew_threshold:
-    description: Renew when the remaining TTL is below this duration. Default half the period (or TTL).
+    description:
+      - Renew when the remaining TTL is below this duration. Default half the lease the token gets.
+      - Must be below the longest lease the token can get (period or TTL, O(explicit_max_ttl), the mount's
+        C(max_lease_ttl)), or every run would renew it.
     type: str
   store_mount:
     description: KV version 2 mount that holds the record.
     type: str
     default: secret
   store_path:
-    description: Path of the record inside O(store_mount), for example V(jupyterhub/vault-token).
+    description:
+      - Path of the record inside O(store_mount), for example V(jupyterhub/vault-token).
+      - A leading C(/) or a C(.) or C(..) segment is refused (it would leave the mount).
     type: str
     required: true
   store_key:
-    description: Key of the token in the record; the record also keeps C(accessor) and C(created_time).
+    description:
+      - Key of the token in the record. The record also gets C(accessor) and C(created_time); its other
+        keys are kept.
     type: str
     default: token
   return_token:
     description: Return the token in RV(token) when it was created or rotated.
     type: bool
     default: false
-  retries:
-    description:
-      - Retries on transient errors (HTTP 412, 500, 502, 503) with exponential backoff; see the
-        C(community.hashi_vault) documentation for the dict form. V(0) disables retries.
-    type: raw
-    default: 3
 notes:
-  - The stored token must be allowed C(auth/token/lookup-self), C(renew-self) and C(revoke-self)
-    (the C(default) policy allows them).
+  - The stored token is looked up and renewed with itself, so its policies must allow
+    C(auth/token/lookup-self) and C(auth/token/renew-self). It is revoked with itself
+    (C(auth/token/revoke-self)) or, when its policies do not allow that, by the task's token through
+    C(auth/token/revoke-accessor).
   - The token running the module needs read and write on the record, and C(update) on the creation
     path (C(auth/token/create/<role_name>), or C(auth/token/create-orphan) with C(sudo)).
 seealso:
@@ -132,9 +147,9 @@ EXAMPLES = r"""
     url: https://vault.example.org:8200
     token: "{{ vault_bootstrap_token }}"
     policies: [jupyterhub-admin]
+    no_default_policy: true
     ttl: 24h
     store_path: jupyterhub/vault-token
-  no_log: true
 
 - name: Rotate it and hand the new token to the next task
   datastack.jupyterhub.vault_renewable_token:
@@ -199,23 +214,28 @@ reason:
   description: Why the task changed something (or would in check mode), for example C(stored token is invalid).
   returned: always
   type: str
+lost_race:
+  description:
+    - True when another run stored a token between this run's read and write; this run's new token was
+      revoked and the results describe the stored one.
+  returned: unless O(state=absent)
+  type: bool
 token:
   description: The new token, only with O(return_token=true) and only when created or rotated.
   returned: when created and O(return_token=true)
   type: str
 """
 
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import (
-    VaultClientError,
-    VaultModule,
-    iso_time,
-    now_epoch,
-    parse_duration,
-)
+import time
+
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import VaultCasError, VaultClientError
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_module import VaultModule
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import vault_token_plan as plan
 
 OWN_OPTIONS = dict(
     state=dict(type="str", choices=["present", "rotated", "absent"], default="present"),
     policies=dict(type="list", elements="str"),
+    no_default_policy=dict(type="bool", default=False),
     role_name=dict(type="str"),
     ttl=dict(type="str", default="24h"),
     period=dict(type="str"),
@@ -232,225 +252,186 @@ OWN_OPTIONS = dict(
 )
 
 
-def wanted_settings(params):
-    """Durations in seconds and the policy set the caller asks for."""
-    ttl = parse_duration(params["ttl"])
-    period = ttl if params["period"] is None else parse_duration(params["period"])
-    explicit = parse_duration(params["explicit_max_ttl"]) or 0
-    threshold = params["renew_threshold"]
-    threshold = parse_duration(threshold) if threshold is not None else None
-    policies = sorted(set(params["policies"] or []) - {"default"})
-    return dict(ttl=ttl, period=period, explicit_max_ttl=explicit, renew_threshold=threshold, policies=policies)
+# Vault's refusals of a create call, and the options that avoid them.
+CREATE_HINTS = (
+    ("subset of parent", "create the token through a token role (option role_name, which needs only `update` on "
+                         "auth/token/create/<role>), or as an orphan with a token that has `sudo` on "
+                         "auth/token/create-orphan."),
+    ("sudo", "create the token through a token role (option role_name; the period is then the role's "
+             "token_period), or grant `sudo` on that path."),
+)
 
 
-def drift(wanted, live, params):
-    """Why the live token (lookup-self data) no longer fits, or None."""
-    live_policies = sorted(set(live.get("policies") or []) - {"default"})
-    if params["policies"] is not None and live_policies != wanted["policies"]:
-        return "stored token has policies %s, wanted %s" % (live_policies, wanted["policies"])
-    if not params["role_name"]:
-        if int(live.get("period") or 0) != wanted["period"]:
-            return "stored token has period %ss, wanted %ss" % (live.get("period") or 0, wanted["period"])
-        if int(live.get("explicit_max_ttl") or 0) != wanted["explicit_max_ttl"]:
-            return "stored token has explicit_max_ttl %ss, wanted %ss" % (
-                live.get("explicit_max_ttl") or 0, wanted["explicit_max_ttl"])
-    return None
-
-
-def max_expire(live, mount_max):
-    """Latest time renewals can reach (epoch), None when unbounded or unknown."""
-    created = live.get("creation_time")
-    explicit = int(live.get("explicit_max_ttl") or 0)
-    caps = [explicit] if explicit else []
-    if not int(live.get("period") or 0) and mount_max:
-        caps.append(int(mount_max))
-    if not caps or created is None:
-        return None
-    return int(created) + min(caps)
-
-
-def describe(live, mount_max, store):
-    """Metadata of a token safe for output and diff (never the token)."""
-    if not live:
-        return {}
-    return dict(
-        store=store,
-        accessor=live.get("accessor"),
-        policies=sorted(live.get("policies") or []),
-        ttl=int(live.get("ttl") or 0),
-        period=int(live.get("period") or 0),
-        renewable=bool(live.get("renewable")),
-        orphan=bool(live.get("orphan")),
-        expire_time=iso_time(now_epoch() + int(live.get("ttl") or 0)) if live.get("ttl") else None,
-        max_expire_time=iso_time(max_expire(live, mount_max)),
-        created_time=iso_time(live.get("creation_time")),
-    )
-
-
-class RenewableToken:
-    def __init__(self, module, vault):
+class RenewableToken(object):
+    def __init__(self, module, spec, vault):
         self.module = module
+        self.spec = spec
         self.vault = vault
-        self.params = module.params
-        self.store = "%s/%s" % (self.params["store_mount"], self.params["store_path"])
         self.result = dict(changed=False, created=False, renewed=False, revoked=False, reason="")
         self.new_token = None
 
     def read_record(self):
-        self.vault.require_kv2(self.params["store_mount"])
-        return self.vault.kv2_read(self.params["store_mount"], self.params["store_path"]) or {}
+        self.vault.require_kv2(self.spec.store_mount)
+        record, version = self.vault.kv2_read(self.spec.store_mount, self.spec.store_path)
+        record = record or {}
+        self.module.mask(record.get(self.spec.store_key))
+        return record, version
 
-    def write_record(self, token, live):
-        record = {
-            self.params["store_key"]: token,
-            "accessor": live.get("accessor"),
-            "created_time": iso_time(live.get("creation_time")),
-        }
-        self.vault.kv2_write(self.params["store_mount"], self.params["store_path"], record)
+    def check_policies(self):
+        unknown = [name for name in self.spec.policies or [] if self.vault.policy_exists(name) is False]
+        if unknown:
+            raise VaultClientError("the policies %s do not exist on %s: write them first (sys/policies/acl/<name>) "
+                                   "or fix policies." % (", ".join(unknown), self.vault.url), "invalid")
 
-    def create(self, wanted):
-        params = self.params
-        # Through a role the period is the role's token_period: asking for one would need sudo.
-        period = wanted["period"] if wanted["period"] and not params["role_name"] else None
-        auth = self.vault.create_token(
-            role_name=params["role_name"], orphan=params["orphan"], policies=wanted["policies"] or None,
-            ttl="%ds" % wanted["ttl"], period="%ds" % period if period else None,
-            explicit_max_ttl="%ds" % wanted["explicit_max_ttl"] if wanted["explicit_max_ttl"] else None,
-            renewable=params["renewable"], display_name=params["display_name"], meta=params["meta"])
+    def create(self):
+        spec = self.spec
+        try:
+            auth = self.vault.create_token(spec.create_body(), role_name=spec.role_name, orphan=spec.orphan)
+        except VaultClientError as exc:
+            hint = next((text for words, text in CREATE_HINTS if words in exc.message), None)
+            if hint:
+                raise VaultClientError("%s: %s" % (exc.message.rstrip("."), hint), exc.kind, exc.path, exc.status)
+            raise
         token = auth["client_token"]
+        if not self.module.params["return_token"]:
+            self.module.mask(token)
         live = self.vault.with_token(token).lookup_self()
         if live is None:
-            raise VaultClientError("the token just created through %s cannot look itself up: give its policies "
-                                   "`read` on auth/token/lookup-self (the default policy has it)."
-                                   % ("auth/token/create/%s" % params["role_name"] if params["role_name"]
-                                      else "auth/token/create-orphan"))
+            self.vault.revoke(token, auth.get("accessor"))
+            raise VaultClientError("the token just created cannot look itself up: give its policies `read` on "
+                                   "auth/token/lookup-self.", "forbidden", "auth/token/lookup-self")
         return token, live
 
-    def replace(self, wanted, old_token, reason):
-        """Create, store, then revoke the old token (never the other way round)."""
-        self.result.update(changed=True, created=True, reason=reason)
+    def replace(self, record, version, old_live, reason):
+        """Create, store with check-and-set, then revoke the old token (never the other way round)."""
         if self.module.check_mode:
+            self.result.update(changed=True, created=True, reason=reason)
             return None
-        token, live = self.create(wanted)
+        token, live = self.create()
+        self.result.update(changed=True, created=True, reason=reason, lost_race=False)
         try:
-            self.write_record(token, live)
+            self.vault.kv2_write(self.spec.store_mount, self.spec.store_path,
+                                 plan.new_record(record, self.spec, token, live), cas=version)
+        except VaultCasError:
+            return self.lost(token, live)
         except VaultClientError:
             # Nothing refers to the new token: do not leave it alive. The old one stays untouched.
-            self.vault.with_token(token).revoke_self()
+            self.vault.revoke(token, live.get("accessor"))
             raise
-        if old_token:
-            self.vault.with_token(old_token).revoke_self()
-            self.result["revoked"] = True
+        old = record.get(self.spec.store_key)
+        if old and old_live:
+            self.result["revoked"] = self.vault.revoke(old, old_live.get("accessor"))
         self.new_token = token
         return live
 
-    def absent(self):
-        record = self.read_record()
-        if not record:
-            return {}, {}
-        old = record.get(self.params["store_key"])
-        live = self.vault.with_token(old).lookup_self() if old else None
-        self.result.update(changed=True, reason="record exists at %s" % self.store)
-        if not self.module.check_mode:
-            if live:
-                self.vault.with_token(old).revoke_self()
-            self.vault.kv2_destroy(self.params["store_mount"], self.params["store_path"])
-        self.result["revoked"] = bool(live)
-        return describe(live, None, self.store), {}
+    def lost(self, token, live):
+        """Another run stored its token first: revoke ours and report the stored one."""
+        self.vault.revoke(token, live.get("accessor"))
+        record, dummy = self.read_record()
+        stored = record.get(self.spec.store_key)
+        winner = self.vault.with_token(stored).lookup_self() if stored else None
+        self.module.warn("another run stored a new token at %s while this one ran; this run's token was revoked "
+                         "and the stored one kept" % self.spec.store)
+        self.result.update(changed=False, created=False, lost_race=True,
+                           reason="another run stored a token first")
+        return winner
 
-    def present(self, wanted, rotate):
-        params = self.params
-        record = self.read_record()
-        old = record.get(params["store_key"])
+    def renew(self, client, live, reason):
+        self.result.update(changed=True, renewed=True, reason=reason)
+        if self.module.check_mode:
+            return dict(live, ttl=int(live.get("period") or self.spec.ttl))
+        client.renew_self(None if live.get("period") else "%ds" % self.spec.ttl)
+        return client.lookup_self() or live
+
+    def present(self, rotate, mount_max):
+        spec = self.spec
+        record, version = self.read_record()
+        old = record.get(spec.store_key)
         client = self.vault.with_token(old) if old else None
         live = client.lookup_self() if client else None
-        mount_max = self.vault.token_mount_max_ttl()
-        before = describe(live, mount_max, self.store)
-        if rotate:
-            reason = "rotation requested"
-        elif not old:
-            reason = "no token stored at %s (key %s)" % (self.store, params["store_key"])
-        elif live is None:
-            reason = "stored token is invalid (expired or revoked)"
-        elif params["renewable"] and not live.get("renewable"):
-            raise VaultClientError(
-                "the token stored at %s is not renewable: replace it with state=rotated (this module "
-                "creates renewable tokens)." % self.store)
-        else:
-            reason = drift(wanted, live, params)
-        if reason:
-            new_live = self.replace(wanted, old if live else None, reason)
-            after = describe(new_live, mount_max, self.store) if new_live else dict(
-                store=self.store, accessor="(new)", policies=sorted(set(wanted["policies"]) | {"default"}),
-                ttl=wanted["period"] or wanted["ttl"], period=wanted["period"])
-            return before, after, new_live, mount_max
+        now = int(time.time())
+        before = plan.describe(live, mount_max, spec.store, now)
+        decision = plan.decide(spec, record, live, now, rotate=rotate, mount_max=mount_max)
         after_live = live
-        threshold = wanted["renew_threshold"]
-        if threshold is None:
-            # Half of what the token really got (a token role may set its own period).
-            threshold = int(live.get("period") or live.get("creation_ttl") or wanted["ttl"]) // 2
-        if int(live.get("ttl") or 0) < threshold and live.get("renewable"):
-            self.result.update(changed=True, renewed=True,
-                               reason="remaining TTL %ss is below the threshold %ss"
-                               % (live.get("ttl"), threshold))
+        if decision.action == "create":
+            after_live = self.replace(record, version, live, decision.reason)
+            if after_live is None:
+                return before, plan.planned(spec, spec.store), None
+        elif decision.action == "refuse":
+            raise VaultClientError(decision.reason + ".", "invalid")
+        elif decision.action == "renew":
+            after_live = self.renew(client, live, decision.reason)
+        if decision.action in ("renew", "record") and plan.record_stale(record, live):
+            self.result.update(changed=True, reason=self.result["reason"] or decision.reason)
             if not self.module.check_mode:
-                client.renew_self(None if live.get("period") else "%ds" % wanted["ttl"])
-                after_live = client.lookup_self() or live
-            else:
-                after_live = dict(live, ttl=int(live.get("period") or wanted["ttl"]))
-        if record.get("accessor") != live.get("accessor") or not record.get("created_time"):
-            self.result.update(changed=True, reason=self.result["reason"] or "record metadata is out of date")
-            if not self.module.check_mode:
-                self.write_record(old, live)
-        return before, describe(after_live, mount_max, self.store), after_live, mount_max
+                try:
+                    self.vault.kv2_write(spec.store_mount, spec.store_path,
+                                         plan.new_record(record, spec, old, live), cas=version)
+                except VaultCasError:
+                    self.module.warn("another run rewrote %s meanwhile; its record was kept" % spec.store)
+        return before, plan.describe(after_live, mount_max, spec.store, now), after_live
 
-    def warn_mount_cap(self, wanted, live, mount_max):
-        if wanted["period"] or wanted["explicit_max_ttl"] or not self.params["renewable"]:
+    def absent(self):
+        record, dummy = self.read_record()
+        if not record:
+            return {}, {}
+        old = record.get(self.spec.store_key)
+        live = self.vault.with_token(old).lookup_self() if old else None
+        self.result.update(changed=True, reason="record exists at %s" % self.spec.store)
+        if not self.module.check_mode:
+            if live:
+                self.vault.revoke(old, live.get("accessor"))
+            self.vault.kv2_destroy(self.spec.store_mount, self.spec.store_path)
+        self.result["revoked"] = bool(live)
+        return plan.describe(live, None, self.spec.store, int(time.time())), {}
+
+    def warn_mount_cap(self, live, mount_max):
+        spec = self.spec
+        if spec.period or spec.explicit_max_ttl or not spec.renewable or spec.role_name:
             return
-        end = iso_time(max_expire(live or {"creation_time": now_epoch()}, mount_max)) if mount_max else None
+        end = plan.max_expire(live or {"creation_time": int(time.time())}, mount_max) if mount_max else None
         self.module.warn(
             "a renewable token without period and with explicit_max_ttl 0 is NOT unlimited: the token auth "
             "mount's max_lease_ttl (%s) still ends it%s. Omit period (the default makes a periodic token) "
             "for a token that lives as long as it is renewed."
             % ("%ss" % mount_max if mount_max else "unknown: this token may not read sys/auth/token/tune",
-               " at %s" % end if end else ""))
+               " at %s" % plan.iso_time(end) if end else ""))
 
-    def run(self):
-        params = self.params
-        if params["state"] == "absent":
-            before, after = self.absent()
-            self.finish(before, after)
-            return
-        try:
-            wanted = wanted_settings(params)
-        except ValueError as exc:
-            self.module.fail_json(msg="invalid duration: %s" % exc)
-        if params["policies"] is None and not params["role_name"]:
-            self.module.fail_json(msg="policies is required with state=%s unless role_name is set" % params["state"])
-        before, after, live, mount_max = self.present(wanted, params["state"] == "rotated")
-        self.warn_mount_cap(wanted, live, mount_max)
+    def run(self, state):
+        if state == "absent":
+            return self.absent()
+        mount_max = self.vault.token_mount_max_ttl()
+        refused = plan.problems(self.spec, state, mount_max)
+        if refused:
+            raise VaultClientError("; ".join(refused) + ".", "invalid")
+        self.check_policies()
+        before, after, live = self.present(state == "rotated", mount_max)
+        self.warn_mount_cap(live, mount_max)
         self.result.update(dict((key, after.get(key)) for key in (
             "accessor", "ttl", "period", "policies", "expire_time", "max_expire_time")))
-        if self.new_token and params["return_token"]:
+        if self.new_token and self.module.params["return_token"]:
             self.result["token"] = self.new_token
-        self.finish(before, after)
-
-    def finish(self, before, after):
-        if self.module._diff:
-            self.result["diff"] = dict(before=before, after=after)
-        self.module.exit_json(**self.result)
+        return before, after
 
 
 def main():
-    module = VaultModule(
-        argument_spec=VaultModule.argspec(**OWN_OPTIONS),
-        supports_check_mode=True,
-    )
-    vault = module.vault()
+    module = VaultModule(argument_spec=OWN_OPTIONS, supports_check_mode=True)
+    params = module.params
     try:
-        RenewableToken(module, vault).run()
-    except VaultClientError as exc:
+        spec = plan.TokenSpec.from_params(params)
+    except ValueError as exc:
         module.fail_json(msg=str(exc))
+    refused = plan.problems(spec, params["state"])
+    if refused:
+        module.fail_json(msg="; ".join(refused) + ".")
+    worker = RenewableToken(module, spec, module.vault())
+    try:
+        before, after = worker.run(params["state"])
+    except VaultClientError as exc:
+        module.fail_vault(exc, **worker.result)
+    if module._diff:
+        worker.result["diff"] = dict(before=before, after=after)
+    module.exit_json(**worker.result)
 
 
 if __name__ == "__main__":

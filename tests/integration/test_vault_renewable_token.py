@@ -1,10 +1,13 @@
-"""vault_renewable_token against a real OpenBao: every state, renewal, rotation, errors, no secret in output."""
+"""vault_renewable_token against a real OpenBao: every state, renewal, rotation, errors, no secret in output,
+and the attacks of issue 11 (a root token from an empty policy list, lost updates, paths out of the mount)."""
 
 import subprocess
+import sys
 import time
 import uuid
 
 import pytest
+import yaml
 
 from tests.fixtures.openbao import OpenBao, find_bao
 
@@ -54,8 +57,20 @@ def is_valid(bao, token):
 def own_bao(tmp_path):
     server = OpenBao(tmp_path)
     server.start()
+    write_policies(server, "jupyterhub-admin")
     yield server
     server.stop()
+
+
+def write_policies(bao, *names):
+    for name in names:
+        bao.client().sys.create_or_update_policy(name, 'path "auth/token/lookup-self" { capabilities = ["read"] }')
+
+
+@pytest.fixture(scope="module", autouse=True)
+def policies(openbao):
+    """The policies these tests ask for must exist: the module refuses unknown ones."""
+    write_policies(openbao, "jupyterhub-admin", "p-one", "p-two")
 
 
 def test_present_creates_a_periodic_token_and_second_run_changes_nothing(ansible, openbao):
@@ -312,9 +327,10 @@ def test_no_token_in_output_at_high_verbosity(ansible, openbao):
     path = unique("quiet")
     play = {"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "create", MODULE: dict(url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"],
-                                        store_path=path)},
+                                        store_path=path, ttl="120s")},
+        {"name": "wait", "ansible.builtin.pause": {"seconds": 2}},
         {"name": "renew", MODULE: dict(url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"],
-                                       store_path=path, renew_threshold="100000h")},
+                                       store_path=path, ttl="120s", renew_threshold="119s")},
     ]}
     first = ansible.playbook([play], verbosity=4, diff=True, json_output=False)
     assert first.rc == 0, first
@@ -329,3 +345,125 @@ def test_no_token_in_output_at_high_verbosity(ansible, openbao):
         assert "renewed" in output
         for secret in (token, new, openbao.root_token):
             assert secret not in output
+
+
+# -- issue 11, item 1: a token never gets a policy the task did not ask for ---------------------------
+
+
+def test_policies_default_makes_a_default_only_token_not_a_root_token(ansible, openbao):
+    path = unique("defpol")
+    first = run(ansible, openbao, store_path=path, policies=["default"])
+    assert first.get("created"), first
+    live = lookup(openbao, stored(openbao, path)["token"])
+    assert live["policies"] == ["default"], live["policies"]
+    again = run(ansible, openbao, store_path=path, policies=["default"])
+    assert not again["changed"], again
+
+
+def test_empty_policy_list_is_refused(ansible, openbao):
+    path = unique("nopol")
+    result = run(ansible, openbao, store_path=path, policies=[])
+    assert result.get("failed") and "without any policy" in result["msg"], result
+    assert "root" in result["msg"] and not exists(openbao, path)
+    only_default = run(ansible, openbao, store_path=path, policies=["default"], no_default_policy=True)
+    assert only_default.get("failed") and not exists(openbao, path), only_default
+
+
+def test_no_default_policy_and_a_limited_caller_copy_nothing(ansible, openbao):
+    """A non-root caller's own policies are not copied onto the token it makes."""
+    client = openbao.client()
+    maker = unique("maker")
+    client.write("sys/policies/acl/" + maker, policy='''
+path "secret/data/limited-*" { capabilities = ["create", "read", "update"] }
+path "sys/internal/ui/mounts/*" { capabilities = ["read"] }
+path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
+''')
+    caller = client.auth.token.create_orphan(policies=[maker], ttl="5m")["auth"]["client_token"]
+    path = unique("limited")
+    result = run(ansible, openbao, token=caller, store_path=path, policies=["jupyterhub-admin"],
+                 no_default_policy=True)
+    assert result.get("created"), result
+    assert lookup(openbao, stored(openbao, path)["token"])["policies"] == ["jupyterhub-admin"]
+    default_only = unique("limited")
+    assert run(ansible, openbao, token=caller, store_path=default_only, policies=["default"]).get("created")
+    assert lookup(openbao, stored(openbao, default_only)["token"])["policies"] == ["default"]
+
+
+# -- issue 11, item 4: lost updates and half-done writes ---------------------------------------------
+
+
+def live_accessors_with(bao, policy):
+    client = bao.client()
+    accessors = client.list("auth/token/accessors")["data"]["keys"]
+    found = []
+    for accessor in accessors:
+        try:
+            data = client.auth.token.lookup_accessor(accessor)["data"]
+        except Exception:  # revoked between the list and the lookup
+            continue
+        if policy in (data.get("policies") or []):
+            found.append(accessor)
+    return found
+
+
+def test_six_parallel_rotations_leave_exactly_one_live_token_the_stored_one(ansible, openbao, tmp_path):
+    """Six forks of one play rotate the same record at the same moment."""
+    policy = unique("race")
+    write_policies(openbao, policy)
+    path = unique("race")
+    args = dict(url=openbao.addr, token=openbao.root_token, policies=[policy], store_path=path)
+    assert run(ansible, openbao, **args)["created"]
+    racers = ["racer%d" % number for number in range(6)]
+    inventory = tmp_path / "racers.ini"
+    inventory.write_text("[racers]\n" + "".join(
+        "%s ansible_connection=local ansible_python_interpreter=%s\n" % (name, sys.executable) for name in racers))
+    result = ansible.playbook([{"hosts": "racers", "gather_facts": False, "tasks": [
+        {"name": "under test", MODULE: dict(args, state="rotated")}]}], args=("-i", str(inventory), "-f", "6"))
+    assert result.rc == 0, result
+    outcomes = [result.task("under test", host=name) for name in racers]
+    record = stored(openbao, path)
+    live = live_accessors_with(openbao, policy)
+    assert live == [record["accessor"]], (live, record["accessor"])
+    assert is_valid(openbao, record["token"])
+    lost = [outcome for outcome in outcomes if outcome.get("lost_race")]
+    assert all("another run" in " ".join(outcome.get("warnings", [])) for outcome in lost)
+    assert lost and not any(outcome["changed"] for outcome in lost)
+
+
+def test_writing_the_token_keeps_the_records_other_keys(ansible, openbao):
+    path = unique("keep")
+    openbao.client().secrets.kv.v2.create_or_update_secret(path=path, mount_point="secret",
+                                                           secret={"owner": "team-a", "note": "hub admin"})
+    assert run(ansible, openbao, store_path=path)["created"]
+    record = stored(openbao, path)
+    assert record["owner"] == "team-a" and record["note"] == "hub admin" and is_valid(openbao, record["token"])
+    assert run(ansible, openbao, store_path=path, state="rotated")["created"]
+    assert stored(openbao, path)["owner"] == "team-a"
+
+
+@pytest.mark.parametrize("path", ["../../sys/policies/acl/evil", "/jupyterhub/vault-token", "a/../../b", "a/./b"])
+def test_store_path_that_leaves_the_mount_is_refused(ansible, openbao, path):
+    result = run(ansible, openbao, store_path=path)
+    assert result.get("failed") and "store_path" in result["msg"], result
+    assert "evil" not in openbao.client().sys.list_acl_policies()["data"]["keys"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (dict(ttl="24h", renew_threshold="24h"), "renew_threshold"),
+    (dict(ttl="1h", renew_threshold="2h"), "renew_threshold"),
+    (dict(ttl="24h", explicit_max_ttl="1h"), "explicit_max_ttl"),
+    (dict(ttl="2000h", renew_threshold="800h"), "max_lease_ttl"),
+])
+def test_settings_that_renew_or_rotate_every_run_are_refused(ansible, openbao, args, words):
+    path = unique("combo")
+    result = run(ansible, openbao, store_path=path, **args)
+    assert result.get("failed") and words in result["msg"] and "every" in result["msg"], result
+    assert not exists(openbao, path)
+
+
+def test_unknown_policy_is_refused_by_name(ansible, openbao):
+    path = unique("unknown")
+    missing = unique("no-such-policy")
+    result = run(ansible, openbao, store_path=path, policies=["jupyterhub-admin", missing])
+    assert result.get("failed") and missing in result["msg"] and "jupyterhub-admin" not in result["msg"], result
+    assert not exists(openbao, path)
