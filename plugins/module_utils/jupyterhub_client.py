@@ -297,10 +297,11 @@ class JupyterHubClient(object):
         if not names:
             return []
         action = "create %s" % _count(len(names), "user")
-        status, data = self.request("POST", "/users", action, body={"usernames": list(names)}, ok=(201, 409))
+        status, data = self.request("POST", "/users", action, body={"usernames": list(names)}, ok=(200, 201, 409))
         if status == 409:
             return []
-        return [user["name"] for user in self._shape(data, action, lambda d: all("name" in u for u in d))]
+        users = self._shape(data, action, lambda d: isinstance(d, list) and all(isinstance(u["name"], str) for u in d))
+        return [user["name"] for user in users]
 
     def list_tokens(self, user):
         """The user's API tokens (without secrets), or None when the user does not exist."""
@@ -308,7 +309,7 @@ class JupyterHubClient(object):
         status, data = self.request("GET", "/users/%s/tokens" % quote_name(user), action, ok=(200, 404))
         if status == 404:
             return None
-        return self._shape(data, action, lambda d: all("id" in t for t in d["api_tokens"]))["api_tokens"]
+        return self._shape(data, action, lambda d: all(isinstance(t["id"], str) for t in d["api_tokens"]))["api_tokens"]
 
     def create_token(self, user, note, scopes=None, expires_in=None):
         """A new token's model, with its secret under ``token``."""

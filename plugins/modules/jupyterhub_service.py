@@ -15,16 +15,30 @@ description:
   - Manages an external service (an API or web app that uses the hub's API and is reachable under
     C(/services/<name>/)) through the runtime service API of JupyterHub 5 and later
     (C(POST) and C(DELETE /hub/api/services/<name>)). The calling token needs the C(admin:services) scope.
-  - The hub has no update call. When the live service differs from the wanted one, the module removes it
-    and adds it again, and says so (RV(replaced)); the service is briefly absent while that happens.
-  - When O(url) is set the hub waits (up to 30 s) for the URL to answer before it confirms, and adds the
-    proxy route for C(/services/<name>/) at its next route check (C(JupyterHub.last_activity_interval),
-    5 minutes by default). Keep O(timeout) above 30 s.
+  - Everything the module can check is checked before the live service is touched (the name, the URLs, the
+    token's length and that the token is not already someone else's). The hub has no update call: when the
+    live service differs from the wanted one, the module removes it and adds it again, and says so
+    (RV(replaced)). If the hub refuses the new model, the module adds the previous service back (with its
+    token when O(service_token) is the service's current token), fails with the hub's reason and returns
+    RV(restored).
+  - B(Routing) after an add or a remove, the module asks the hub to update the proxy's routes at once
+    (C(POST /hub/api/proxy)) when the calling token has the C(proxy) scope (RV(routes_synced)). Without it,
+    the route for C(/services/<name>/) changes only at the hub's next route check (every 5 minutes by
+    default), so a removed service still gets requests until then; the module says so in RV(routing) and
+    in a warning.
+  - When O(url) is set the hub waits (up to 30 s) for the URL to answer before it confirms. Keep O(timeout)
+    above 30 s.
   - Services defined in the hub's configuration (C(JupyterHub.services), or C(hub.services) in the Zero to
     JupyterHub values) are read-only at runtime; the module reports that they are managed there.
-  - B(Permissions) a runtime service gains permissions only through O(admin) or through C(load_roles) in the
-    hub configuration; there is no REST call for roles. A C(load_roles) entry that names a service which
-    does not exist stops the hub from starting, so give roles only to services defined in the configuration.
+  - B(Users' access) a service that checks its callers with C(HubAuth) accepts a user's token only with the
+    scope C(access:services!service=<name>), and the hub puts that scope on a user's token only when a role
+    gives it to the user. Grant it in the hub configuration, for every user with the default role
+    C(user) (C({name: user, scopes: [self, "access:services!service=<name>"]}) in C(JupyterHub.load_roles),
+    C(z2jh_load_roles) or the lab's C(lab_user_services)), or for a group with a role that names it.
+  - B(Permissions of the service) a runtime service gains permissions only through O(admin) or through
+    C(load_roles) in the hub configuration; there is no REST call for roles. A C(load_roles) entry that names
+    a service which does not exist stops the hub from starting, so give roles only to services defined in the
+    configuration.
 author:
   - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
@@ -39,18 +53,22 @@ attributes:
     details: The diff shows the service model, never its token.
 options:
   name:
-    description: Name of the service; it is served under C(/services/<name>/) when O(url) is set.
+    description:
+      - Name of the service; it is served under C(/services/<name>/) when O(url) is set, so it may hold only
+        letters, digits and C(. _ ~ -), and not only dots.
     type: str
     required: true
   url:
     description:
-      - URL the proxy forwards C(/services/<name>/) to, for example an in-cluster address such as
-        C(http://gdp-service.gdp.svc.cluster.local:5000). Omit for an API-only service.
+      - URL the proxy forwards C(/services/<name>/) to, an C(http://) or C(https://) URL with a host, for example
+        an in-cluster address such as C(http://gdp-service.gdp.svc.cluster.local:5000). Omit for an API-only
+        service.
     type: str
   service_token:
     description:
       - The service's own API token (at least 8 characters; generate one with C(openssl rand -hex 32)).
-        The same token must be given to the service (its E(JUPYTERHUB_API_TOKEN)).
+        The same token must be given to the service (its E(JUPYTERHUB_API_TOKEN)). A token that already
+        belongs to another user or service is refused.
       - Sent to the hub as the service's C(api_token). It is not called O(api_token) here because that
         option is the token the module authenticates with, shared by every module of the group.
       - The hub cannot show a service's token, so the module checks it by asking the hub who owns it;
@@ -95,30 +113,25 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Register the GDP service (seed 000) at runtime
+- name: Register the GDP service at runtime, with its own token shared with its Deployment
   datastack.jupyterhub.jupyterhub_service:
     api_url: https://hub.example.org/hub/api
-    api_token: "{{ services_admin_token }}"
+    api_token: "{{ services_admin_token }}"  # scopes admin:services and proxy
     name: gdp
     url: http://gdp-service.gdp-test.svc.cluster.local:5000
+    service_token: "{{ lookup('ansible.builtin.file', 'gdp.token') }}"
     info:
       description: Geo data platform
   register: gdp
 
-- name: The same, with the service's own token shared with its Deployment
-  datastack.jupyterhub.jupyterhub_service:
-    name: gdp
-    url: http://gdp-service.gdp-test.svc.cluster.local:5000
-    service_token: "{{ lookup('ansible.builtin.file', 'gdp.token') }}"
-
-- name: Check that the proxy routes to it
+- name: Check that the proxy routes to it, with a user's token that holds access:services!service=gdp
   ansible.builtin.uri:
     url: "https://hub.example.org{{ gdp.service.prefix }}tables"
     headers:
       Authorization: "token {{ user_token }}"
   no_log: true
 
-- name: Remove it
+- name: Remove it (routing follows at once with the proxy scope)
   datastack.jupyterhub.jupyterhub_service:
     name: gdp
     state: absent
@@ -146,6 +159,18 @@ differences:
   returned: always
   type: list
   elements: str
+routes_synced:
+  description: Whether the proxy's routes were updated at once after a change (the token has the C(proxy) scope).
+  returned: when the service was added, replaced or removed
+  type: bool
+routing:
+  description: When the proxy's route for C(/services/<name>/) follows the change, in words.
+  returned: when the service was added, replaced or removed
+  type: str
+restored:
+  description: The hub refused the new model and the previous service was added back (the task fails).
+  returned: when that happened
+  type: bool
 """
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_service_plan as plan
