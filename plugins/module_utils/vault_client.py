@@ -198,10 +198,6 @@ class VaultClient(object):
         try:
             data = self.request("GET", path).get("data") or {}
         except VaultClientError as exc:
-            if exc.kind == "forbidden" and "preflight capability check" in exc.message:
-                raise VaultClientError("no secrets engine that this token may use is mounted at '%s/': enable KV "
-                                       "version 2 there (`bao secrets enable -path=%s -version=2 kv`) or grant the "
-                                       "token access to it." % (mount, mount), "not_found", path)
             if exc.kind == "forbidden":
                 return None
             if exc.kind in ("not_found", "invalid"):
@@ -227,6 +223,9 @@ class VaultClient(object):
             answer = self.call(full, self.hvac.secrets.kv.v2.read_secret_version, path=path, mount_point=mount,
                                raise_on_deleted_version=False)
         except VaultClientError as exc:
+            if exc.kind == "not_found" and "no handler for route" in exc.message:
+                raise VaultClientError("no secrets engine is mounted at '%s/': enable KV version 2 there (`bao "
+                                       "secrets enable -path=%s -version=2 kv`)." % (mount, mount), "not_found", full)
             if exc.kind == "not_found":
                 return None, 0
             raise

@@ -41,8 +41,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the stored token's metadata (accessor, policies, period, expiry), never the token.
-  platform:
-    platforms: all
   action_group:
     support: full
     description: Use C(group/datastack.jupyterhub.vault) in C(module_defaults).

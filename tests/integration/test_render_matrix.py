@@ -19,7 +19,7 @@ from tests.unit.test_z2jh_checks import all_problems, run_extra_config
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = Path("/work/shared/z2jh")
-VAULT_FILES = REPO / "roles" / "vault" / "files"
+RUNTIME = REPO / "runtime"
 K8S_VERSION = "1.31.0"
 ESO_VERSION = "v1.3.2"
 SENTINEL = "s3cr3t-that-must-never-be-rendered"
@@ -61,7 +61,7 @@ VARIANTS = {
                                  "allowed_groups": ["jupyter"], "admin_groups": ["jupyter-admins"],
                                  "enable_auth_state": True, "refresh_pre_spawn": True, "auth_refresh_age": 300},
         vault_hub={"addr": "https://openbao.internal:8200", "kv_mount": "kv", "token_role": "nb-user",
-                   "user_policy_prefix": "nb-", "user_path_prefix": "nb/users", "admin_token_path": "hub/admin",
+                   "user_policy": "nb-user", "user_path_prefix": "nb/users", "admin_token_path": "hub/admin",
                    "admin_service_path": "hub/service", "user_token_ttl": "12h", "user_token_max_ttl": "7d1h",
                    "ca_bundle": "/etc/ssl/vault-ca.pem", "admin_policy": "jupyterhub-admin",
                    "admin_service_path_unused": "x"},
@@ -318,8 +318,12 @@ def test_vault_values(rendered):
         assert "20-datastack-vault" not in hub["extraConfig"] and "extraContainers" not in hub
         return
     files = hub["extraFiles"]
-    assert files["datastack-vault-hook"]["stringData"] == (VAULT_FILES / "hub/vault_spawn_hook.py").read_text().rstrip("\n")
-    assert hub["extraConfig"]["20-datastack-vault"] == (VAULT_FILES / "hub/load_vault_hook.py").read_text().rstrip("\n")
+    hub_dir = "/usr/local/etc/jupyterhub/datastack/"
+    for name in ("__init__.py", "names.py", "vault_hook.py", "vault_renewer.py"):
+        (spec,) = [spec for spec in files.values() if spec["mountPath"] == hub_dir + "datastack_runtime/" + name]
+        assert spec["stringData"] == (RUNTIME / "datastack_runtime" / name).read_text().rstrip("\n")
+    assert hub["extraConfig"]["20-datastack-vault"] == (
+        RUNTIME / "datastack_runtime" / "vault_config.py").read_text().rstrip("\n")
     settings = json.loads(files["datastack-vault-settings"]["stringData"])
     source = rendered.vars.get("vault_hub", {})
     assert settings["vault_addr"] == source.get("addr", "https://vault.example.com:8200")
@@ -327,13 +331,18 @@ def test_vault_values(rendered):
     assert settings["token_max_ttl"] == source.get("user_token_max_ttl", "168h")
     assert settings["admin_token_file"] == "/vault/admin-token/token"
     assert settings["spawn_without_token"] is False
+    assert settings["user_policy"] == source.get("user_policy", "jupyter-user")
     (renewer,) = hub["extraContainers"]
     assert renewer["name"] == "vault-token-renewer"
+    assert renewer["command"][:3] == ["python", "-m", "datastack_runtime.vault_renewer"]
     assert {m["name"] for m in renewer["volumeMounts"]} == {"files", "vault-admin-token"}
+    assert {m["subPath"] for m in renewer["volumeMounts"] if m["name"] == "files"} <= set(files)
     assert hub["extraVolumes"] == [{"name": "vault-admin-token", "secret": {"secretName": "jupyterhub-vault-token"}}]
-    notebook = {spec["mountPath"].rsplit("/", 1)[1]: spec["stringData"] for spec in singleuser["extraFiles"].values()}
-    for path in (VAULT_FILES / "notebook").glob("*.py"):
-        assert notebook[path.name] == path.read_text().rstrip("\n")
+    notebook = {spec["mountPath"]: spec["stringData"] for spec in singleuser["extraFiles"].values()}
+    for mount, source_file in (("datastack_runtime/__init__.py", "datastack_runtime/__init__.py"),
+                               ("datastack_runtime/secretstore.py", "datastack_runtime/secretstore.py"),
+                               ("datastack_vault.py", "compat/datastack_vault.py"), ("buunstack.py", "compat/buunstack.py")):
+        assert notebook["/opt/datastack/python/" + mount] == (RUNTIME / source_file).read_text().rstrip("\n")
     assert singleuser["extraEnv"]["PYTHONPATH"] == "/opt/datastack/python"
     assert singleuser["networkPolicy"]["egress"] == [
         {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "vault"}}}]}]
@@ -346,7 +355,9 @@ def test_hub_extra_config_runs_with_a_real_config(rendered, tmp_path):
     """Executes every hub.extraConfig snippet as the chart does, with the files it mounts."""
     hub = rendered.values["hub"]
     for spec in hub.get("extraFiles", {}).values():
-        (tmp_path / Path(spec["mountPath"]).name).write_text(spec["stringData"])
+        mounted = tmp_path / Path(spec["mountPath"]).relative_to("/usr/local/etc/jupyterhub/datastack")
+        mounted.parent.mkdir(parents=True, exist_ok=True)
+        mounted.write_text(spec["stringData"])
     services = [{"name": name, "api_token": "chart"} for name in hub["services"]]
     env = {"DATASTACK_HUB_DIR": str(tmp_path), "JUPYTERHUB_CRYPT_KEY": "c" * 64,
            "DATASTACK_SERVICE_TOKEN_ADMIN_SERVICE": "from-secret"}

@@ -1,5 +1,7 @@
-"""SecretStore against a real OpenBao, with user tokens made by the real pre-spawn hook code."""
+"""SecretStore against a real OpenBao, with user tokens made by the real pre-spawn hook code on a Vault set
+up by the vault role."""
 
+import importlib
 import sys
 import time
 import warnings
@@ -7,32 +9,38 @@ import warnings
 import pytest
 import requests
 
-from tests.integration.test_vault_hook import HUB_DIR, NOTEBOOK_DIR, load, setup_vault_for_hub
+from datastack_runtime import secretstore, vault_hook
+from datastack_runtime.names import safe_name
+from tests.integration.test_vault_hook import RUNTIME
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def modules():
-    hook = load(HUB_DIR / "vault_spawn_hook.py", "vault_spawn_hook_store")
-    sys.path.insert(0, str(NOTEBOOK_DIR))
+    sys.path.insert(0, str(RUNTIME / "compat"))
     try:
-        store = load(NOTEBOOK_DIR / "datastack_vault.py", "datastack_vault")
-        compat = load(NOTEBOOK_DIR / "buunstack.py", "buunstack")
+        compat = importlib.import_module("buunstack")
     finally:
-        sys.path.remove(str(NOTEBOOK_DIR))
-    return hook, store, compat
+        sys.path.remove(str(RUNTIME / "compat"))
+    return vault_hook, secretstore, compat
 
 
 @pytest.fixture(scope="module")
-def issue(openbao, tmp_path_factory, modules):
-    hook = modules[0]
-    state = setup_vault_for_hub(openbao, tmp_path_factory.mktemp("store"))
-
+def issue(hub_vault):
     def make(user, **overrides):
-        settings = hook.load_settings(dict(state.settings, **overrides))
-        return hook.issue_user_token(settings, user)
+        settings = vault_hook.load_settings(dict(hub_vault.settings, **overrides))
+        return vault_hook.issue_user_token(settings, user)
     return make
+
+
+def short_role_token(openbao, user, name, ttl, **role):
+    """A user token through a test role of the same shape with short lifetimes (the real role's period is 24h)."""
+    root = openbao.client()
+    root.write("auth/token/roles/" + name, orphan=True, renewable=True, allowed_policies=["jupyter-user"],
+               allowed_entity_aliases=["*"], **role)
+    return root.write("auth/token/create/" + name, policies=["jupyter-user"], entity_alias=safe_name(user),
+                      ttl=ttl)["auth"]["client_token"]
 
 
 def store_for(modules, env, **kwargs):
@@ -96,7 +104,7 @@ def test_isolation(openbao, modules, issue):
     headers = {"X-Vault-Token": token}
     assert requests.get(openbao.addr + "/v1/sys/policies/acl", headers=headers,
                         timeout=10).status_code == 403
-    assert requests.put(openbao.addr + "/v1/sys/policies/acl/jupyter-user-x", headers=headers,
+    assert requests.put(openbao.addr + "/v1/sys/policies/acl/jupyter-user", headers=headers,
                         json={"policy": "{}"}, timeout=10).status_code == 403
     assert requests.post(openbao.addr + "/v1/auth/token/create", headers=headers, json={},
                          timeout=10).status_code == 403
@@ -104,7 +112,8 @@ def test_isolation(openbao, modules, issue):
 
 
 def test_short_token_is_renewed(openbao, modules, issue):
-    env = issue("renew-user", token_ttl="60s")
+    env = issue("renew-user")
+    env["NOTEBOOK_VAULT_TOKEN"] = short_role_token(openbao, "renew-user", "datastack-test-renew", "60s")
     store = store_for(modules, env)
     time.sleep(2.5)
     with warnings.catch_warnings():
@@ -121,12 +130,8 @@ def test_max_ttl_warns_then_tells_the_user_to_restart(openbao, modules, issue):
     # OpenBao enforces the role's token_explicit_max_ttl on renewal, not the one passed at create
     # time through a role (measured), so this test uses a role with a 12 s cap.
     env = issue("maxttl-user")
-    root = openbao.client()
-    root.write("auth/token/roles/datastack-test-short", orphan=True, renewable=True,
-               allowed_policies_glob=["jupyter-user-*"], token_explicit_max_ttl="12s")
-    env["NOTEBOOK_VAULT_TOKEN"] = root.write(
-        "auth/token/create/datastack-test-short", policies=["jupyter-user-maxttl--user"],
-        ttl="6s")["auth"]["client_token"]
+    env["NOTEBOOK_VAULT_TOKEN"] = short_role_token(openbao, "maxttl-user", "datastack-test-short", "6s",
+                                                   token_explicit_max_ttl="12s")
     started = time.monotonic()
 
     def at(second):

@@ -7,7 +7,6 @@ import time
 import uuid
 
 import pytest
-import yaml
 
 from tests.fixtures.openbao import OpenBao, find_bao
 
@@ -286,6 +285,10 @@ def test_errors_say_what_to_fix(ansible, openbao):
     client.sys.enable_secrets_engine("kv", path=kv1, options={"version": "1"})
     result = run(ansible, openbao, store_mount=kv1, store_path="x")
     assert result.get("failed") and "version 1" in result["msg"] and "enable-versioning" in result["msg"]
+
+    result = run(ansible, openbao, store_mount="no-such-mount", store_path="x")
+    assert result.get("failed") and "no secrets engine is mounted at 'no-such-mount/'" in result["msg"], result
+    assert not result["created"]
 
     nobody = client.auth.token.create_orphan(policies=["default"], ttl="5m")["auth"]["client_token"]
     path = unique("denied")

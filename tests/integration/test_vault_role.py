@@ -55,17 +55,18 @@ def test_converge_then_second_run_changes_nothing(ansible, bao, tmp_path):
     admin = kv(bao, "jupyterhub/vault-token")
     live = bao.client(admin["token"]).auth.token.lookup_self()["data"]
     assert live["period"] == 86400 and live["explicit_max_ttl"] == 0 and live["orphan"]
-    assert sorted(live["policies"]) == ["default", "jupyterhub-admin"]
+    assert live["policies"] == ["jupyterhub-admin"]
     assert admin["accessor"] == live["accessor"]
 
     role = client.read("auth/token/roles/jupyter-user")["data"]
-    assert role["orphan"] and role["renewable"] and role["allowed_policies_glob"] == ["jupyter-user-*"]
+    assert role["orphan"] and role["renewable"] and role["allowed_policies"] == ["jupyter-user"]
+    assert role["allowed_entity_aliases"] == ["*"] and not role.get("allowed_policies_glob")
     assert role["token_period"] == 86400 and role["token_explicit_max_ttl"] == 168 * 3600
 
     facts = second.task("show facts")["vault_hub"]
     assert facts == {
         "addr": bao.addr, "kv_mount": "secret", "admin_policy": "jupyterhub-admin", "token_role": "jupyter-user",
-        "user_policy_prefix": "jupyter-user-", "user_path_prefix": "jupyter/users",
+        "user_policy": "jupyter-user", "user_path_prefix": "jupyter/users",
         "admin_token_path": "jupyterhub/vault-token", "admin_service_path": "jupyterhub/admin-service",
         "user_token_ttl": "24h", "user_token_max_ttl": "168h", "ca_bundle": "",
     }
@@ -83,7 +84,7 @@ def test_check_mode_on_a_fresh_server_writes_nothing(ansible, bao):
     result = converge(ansible, bao, check=True)
     assert result.rc == 0, result
     client = bao.client()
-    assert "jupyterhub-admin" not in client.sys.list_acl_policies()["data"]["keys"]
+    assert {"jupyterhub-admin", "jupyter-user"}.isdisjoint(client.sys.list_acl_policies()["data"]["keys"])
     assert "jupyter-user" not in (client.list("auth/token/roles") or {}).get("data", {}).get("keys", [])
     with pytest.raises(hvac.exceptions.InvalidPath):
         kv(bao, "jupyterhub/vault-token")
@@ -166,7 +167,7 @@ def test_absent_revokes_and_deletes_then_changes_nothing(ansible, bao):
     for path in ("jupyterhub/vault-token", "jupyterhub/admin-service"):
         with pytest.raises(hvac.exceptions.InvalidPath):
             kv(bao, path)
-    assert "jupyterhub-admin" not in client.sys.list_acl_policies()["data"]["keys"]
+    assert {"jupyterhub-admin", "jupyter-user"}.isdisjoint(client.sys.list_acl_policies()["data"]["keys"])
     assert "jupyter-user" not in (client.list("auth/token/roles") or {}).get("data", {}).get("keys", [])
     again = ansible.playbook([dict(play(bao, vault_state="absent"), tasks=[])])
     assert again.rc == 0 and changed(again) == 0, again

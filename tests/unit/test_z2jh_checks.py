@@ -163,25 +163,3 @@ def test_a_role_naming_a_runtime_service_is_caught():
     values["hub"]["loadRoles"]["mcp-role"] = {"scopes": ["tokens"], "services": ["runtime-only"]}
     assert load_role_problems(values) == [
         "hub.loadRoles.mcp-role names service runtime-only, which is not in hub.services"]
-
-
-def test_secrets_snippet_sets_crypt_keys_and_service_tokens():
-    source = (ROLE / "files" / "hub" / "datastack_secrets.py").read_text()
-    values = {"hub": {"extraConfig": {"10-datastack-secrets": source}}}
-    services = [{"name": "admin-service", "api_token": "chart-random"},
-                {"name": "gdp", "api_token": "chart-random"},
-                {"name": "no-env", "api_token": "chart-random"}]
-    env = {"JUPYTERHUB_CRYPT_KEY": "a" * 64 + ";" + "b" * 64,
-           "DATASTACK_SERVICE_TOKEN_ADMIN_SERVICE": "admin-token-from-secret",
-           "DATASTACK_SERVICE_TOKEN_GDP": "gdp-token-from-secret"}
-    c = run_extra_config(values, env, services)
-    assert c.CryptKeeper["keys"] == ["a" * 64, "b" * 64]
-    tokens = {service["name"]: service["api_token"] for service in c.JupyterHub.services}
-    assert tokens == {"admin-service": "admin-token-from-secret", "gdp": "gdp-token-from-secret",
-                      "no-env": "chart-random"}
-
-
-def test_secrets_snippet_leaves_the_chart_crypt_key_without_the_variable():
-    source = (ROLE / "files" / "hub" / "datastack_secrets.py").read_text()
-    c = run_extra_config({"hub": {"extraConfig": {"x": source}}}, {"JUPYTERHUB_CRYPT_KEY": ""})
-    assert "keys" not in c.CryptKeeper

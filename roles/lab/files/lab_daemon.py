@@ -1,17 +1,24 @@
 """Start, probe and stop the lab's background servers (stdlib only; prints one JSON line).
 
   lab_daemon.py status --pid-file F --ready-url U
-  lab_daemon.py start --log L --cwd D --ready-url U --timeout S -- COMMAND...
+  lab_daemon.py start --log L --cwd D --ready-url U --timeout S [--port-variable NAME] -- COMMAND...
   lab_daemon.py stop PIDFILE...
+
+status answers running (our pid file's process lives), ready (the URL answers JSON with 200), sealed
+(a Vault health answer says so), listening (something accepts connections on the URL's port, ours
+or not). Logs are created 0600: a dev server prints its secrets there.
 """
 
 import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -50,17 +57,57 @@ def owned_pid(pid_file):
     return pid
 
 
-def answers_json(url):
+def probe(url):
+    """(HTTP status, JSON body) of ``url``; (None, None) when nothing answers JSON."""
     try:
         with urllib.request.urlopen(url, timeout=3) as answer:
-            return "version" in json.loads(answer.read().decode("utf-8"))
+            return answer.status, json.loads(answer.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read().decode("utf-8"))
+        except ValueError:
+            return exc.code, None
     except (OSError, ValueError):
+        return None, None
+
+
+def answers_json(url):
+    code, body = probe(url)
+    return code == 200 and isinstance(body, dict) and "version" in body
+
+
+def listening(url):
+    """Whether something accepts TCP connections on the host and port of ``url``."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=2):
+            return True
+    except OSError:
         return False
 
 
 def status(args):
     pid = owned_pid(args.pid_file)
-    return {"pid": pid, "running": pid is not None, "ready": pid is not None and answers_json(args.ready_url)}
+    code, body = probe(args.ready_url)
+    ready = code == 200 and isinstance(body, dict) and "version" in body
+    sealed = isinstance(body, dict) and body.get("sealed") is True
+    return {"pid": pid, "running": pid is not None, "ready": pid is not None and ready,
+            "sealed": sealed, "listening": code is not None or listening(args.ready_url)}
+
+
+def open_private_log(path):
+    """The log opened for appending, created 0600 (and made 0600 if it existed with another mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
+
+
+def port_taken_message(url, variable):
+    parts = urllib.parse.urlsplit(url)
+    return ("%s:%s is already in use by another process, not the one this lab started: stop that process, or move "
+            "this lab's server to a free port with %s (e.g. make lab LAB_ARGS='-e %s=%d')"
+            % (parts.hostname, parts.port, variable or "its port variable", variable or "<port variable>",
+               (parts.port or 0) + 10))
 
 
 def child_environment(secret_files):
@@ -77,7 +124,10 @@ def child_environment(secret_files):
 
 
 def start(args):
-    with open(args.log, "ab") as log:
+    # A server that names its port variable must find its port free (a hub may take over its own old proxy).
+    if args.port_variable and listening(args.ready_url):
+        raise SystemExit(port_taken_message(args.ready_url, args.port_variable))
+    with open_private_log(args.log) as log:
         proc = subprocess.Popen(args.command, cwd=args.cwd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True,
                                 env=child_environment(args.env_file))
@@ -86,7 +136,10 @@ def start(args):
         if proc.poll() is not None:
             break
         if answers_json(args.ready_url):
-            return {"pid": proc.pid, "ready": True}
+            if proc.poll() is None or not args.port_variable:
+                return {"pid": proc.pid, "ready": True}
+            # Ours died (port taken between the check and its start) while another server answers.
+            raise SystemExit(port_taken_message(args.ready_url, args.port_variable))
         time.sleep(0.5)
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -146,6 +199,7 @@ def main():
     launch.add_argument("--timeout", type=float, default=60)
     launch.add_argument("--env-file", action="append", metavar="NAME=PATH",
                         help="set NAME to the content of the file PATH in the child's environment")
+    launch.add_argument("--port-variable", help="the variable that moves this server to another port (for errors)")
     launch.add_argument("command", nargs="+")
     halt = sub.add_parser("stop")
     halt.add_argument("pid_files", nargs="*")

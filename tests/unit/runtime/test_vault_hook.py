@@ -2,8 +2,10 @@
 
 import asyncio
 import concurrent.futures
-import importlib.util
+import json
 import logging
+import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,10 +13,9 @@ import pytest
 import requests
 from traitlets.config import Config
 
-HUB_DIR = Path(__file__).resolve().parents[2] / "roles" / "vault" / "files" / "hub"
-_spec = importlib.util.spec_from_file_location("vault_spawn_hook_unit", HUB_DIR / "vault_spawn_hook.py")
-hook = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(hook)
+from datastack_runtime import vault_hook as hook
+
+RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 
 USER_TOKEN = "s.user-token-never-logged"
 ADMIN_TOKEN = "s.admin-token-never-logged"
@@ -79,15 +80,15 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
-def test_hook_writes_policy_mints_token_and_sets_environment(fake, settings, caplog):
+def test_hook_mints_through_the_role_with_an_alias_and_writes_no_policy(fake, settings, caplog):
     caplog.set_level(logging.DEBUG)
     spawned = spawner()
     run(hook.make_hook(settings)(spawned))
-    policy_call, create_call = fake.calls
-    assert policy_call.method == "PUT"
-    assert policy_call.url.endswith("/v1/sys/policies/acl/jupyter-user-alice-40-example-2e-org")
+    (create_call,) = fake.calls
+    assert create_call.method == "POST"
     assert create_call.url.endswith("/v1/auth/token/create/jupyter-user")
-    assert create_call.json["policies"] == ["jupyter-user-alice-40-example-2e-org"]
+    assert create_call.json["policies"] == ["jupyter-user"]
+    assert create_call.json["entity_alias"] == "alice-40-example-2e-org"
     assert (create_call.json["ttl"], create_call.json["explicit_max_ttl"]) == ("24h", "168h")
     assert create_call.json["meta"] == {"user": "alice@example.org"}
     assert create_call.headers["X-Vault-Token"] == ADMIN_TOKEN
@@ -104,7 +105,7 @@ def test_ca_bundle_is_used_for_tls_and_passed_to_the_notebook(fake, settings):
     spawned = spawner()
     run(hook.make_hook(dict(settings, ca_bundle="/etc/ssl/vault-ca.pem", token_ttl="1h"))(spawned))
     assert {call.verify for call in fake.calls} == {"/etc/ssl/vault-ca.pem"}
-    assert fake.calls[1].json["ttl"] == "1h"
+    assert fake.calls[0].json["ttl"] == "1h"
     assert spawned.environment["VAULT_CACERT"] == "/etc/ssl/vault-ca.pem"
 
 
@@ -117,12 +118,11 @@ def test_admin_token_file_is_read_at_every_spawn(fake, settings):
 
 
 def test_transient_errors_are_retried_with_backoff(fake, settings):
-    fake.script = [requests.ConnectionError("refused"), Answer(503, {"errors": ["sealed"]}),
-                   Answer(204)]
+    fake.script = [requests.ConnectionError("refused"), Answer(503, {"errors": ["sealed"]})]
     sleeps = []
     env = hook.issue_user_token(hook.load_settings(settings), "bob", sleep=sleeps.append)
     assert env["NOTEBOOK_VAULT_TOKEN"] == USER_TOKEN
-    assert [call.method for call in fake.calls] == ["PUT", "PUT", "PUT", "POST"]
+    assert [call.method for call in fake.calls] == ["POST", "POST", "POST"]
     assert sleeps == [0.5, 1.0]
 
 
@@ -204,21 +204,35 @@ def test_install_chains_an_existing_hook(fake, settings, is_async):
     assert spawned.environment["NOTEBOOK_VAULT_TOKEN"] == USER_TOKEN
 
 
-def test_loader_installs_the_hook_from_datastack_hub_dir(tmp_path, monkeypatch, settings):
-    (tmp_path / "vault_spawn_hook.py").write_bytes((HUB_DIR / "vault_spawn_hook.py").read_bytes())
-    (tmp_path / "vault_settings.json").write_text('{"vault_addr": "http://127.0.0.1:1"}')
-    monkeypatch.setenv("DATASTACK_HUB_DIR", str(tmp_path))
+def run_loader(environ):
+    """Execute vault_config.py's text as hub.extraConfig does."""
     c = Config()
-    exec(compile((HUB_DIR / "load_vault_hook.py").read_text(), "load_vault_hook.py", "exec"),
-         {"c": c})
+    source = (RUNTIME / "datastack_runtime" / "vault_config.py").read_text()
+    saved = dict(os.environ)
+    os.environ.update(environ)
+    try:
+        exec(compile(source, "20-datastack-vault", "exec"), {"c": c})  # noqa: S102 (the hub does the same)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return c
+
+
+def test_loader_installs_the_hook_from_the_hub_dir(tmp_path, settings):
+    (tmp_path / "vault_settings.json").write_text(json.dumps(settings))
+    c = run_loader({"DATASTACK_HUB_DIR": str(RUNTIME),
+                    "DATASTACK_VAULT_SETTINGS": str(tmp_path / "vault_settings.json")})
     assert c.Spawner.pre_spawn_hook.__name__ == "vault_pre_spawn_hook"
+    assert str(RUNTIME) in sys.path
 
 
-def test_loader_names_the_missing_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATASTACK_HUB_DIR", str(tmp_path))
-    with pytest.raises(RuntimeError, match="vault_spawn_hook.py is missing in %s" % tmp_path):
-        exec(compile((HUB_DIR / "load_vault_hook.py").read_text(), "load_vault_hook.py", "exec"),
-             {"c": Config()})
+def test_loader_names_the_missing_settings_file(tmp_path):
+    with pytest.raises(RuntimeError, match="cannot read its settings %s" % (tmp_path / "vault_settings.json")):
+        run_loader({"DATASTACK_HUB_DIR": str(tmp_path), "DATASTACK_VAULT_SETTINGS": ""})
+
+
+def test_importing_the_loader_does_nothing():
+    from datastack_runtime import vault_config  # noqa: F401  pylint: disable=import-outside-toplevel
 
 
 def test_spawn_error_survives_percent_signs_in_the_message(fake, settings):

@@ -1,19 +1,20 @@
 """Keep the hub's Vault admin token alive (sidecar beside the hub; standard library only).
 
 Looks the token up, renews it at half its period (half its TTL when it is not periodic),
-never more often than ``--min-interval``, and re-reads the token file when a renewal fails
-(the ExternalSecret or the vault role may have replaced the token). The token never appears
-in the log. SIGTERM/SIGINT end it cleanly with status 0.
+never more often than ``--min-interval`` seconds, and re-reads the token file when a renewal
+fails (the ExternalSecret or the vault role may have replaced the token). After a failure it
+logs one line saying why and when it tries again, then waits exactly that long (doubling up
+to ``--max-retry-interval``). Durations come from Vault in seconds; nothing here parses them.
+The token never appears in the log. SIGTERM/SIGINT end it cleanly with status 0.
 
-    vault_token_renewer.py --token-file /vault/admin-token/token [--once]
-    env: VAULT_ADDR, VAULT_CACERT, VAULT_TOKEN_FILE, RENEWER_MIN_INTERVAL
+    python -m datastack_runtime.vault_renewer --token-file /vault/admin-token/token [--once]
+    env: VAULT_ADDR, VAULT_CACERT, VAULT_TOKEN_FILE, RENEWER_MIN_INTERVAL (seconds)
 """
 
 import argparse
 import json
 import logging
 import os
-import re
 import signal
 import ssl
 import sys
@@ -22,23 +23,6 @@ import urllib.error
 import urllib.request
 
 log = logging.getLogger("vault-token-renewer")
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-
-
-def parse_duration(value):
-    """Seconds in a Vault duration: ``3600``, ``90s``, ``1h30m``, ``24h``, ``7d``, ``0``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0:
-            raise ValueError("a duration cannot be negative: %r" % value)
-        return int(value)
-    text = str(value).strip().lower()
-    if re.fullmatch(r"\d+", text):
-        return int(text)
-    if not text or _PART.sub("", text):
-        raise ValueError("not a Vault duration: %r (use e.g. 3600, 90s, 1h30m, 24h)" % value)
-    return int(sum(float(number) * _UNITS[unit] for number, unit in _PART.findall(text)))
 
 
 def renewal_interval(period, ttl, min_interval):
@@ -66,24 +50,35 @@ class Vault:
         self.timeout = timeout
         self.context = ssl.create_default_context(cafile=ca_cert or None)
 
-    def call(self, method, path, token, body=None):
+    def call(self, method, path, token, body=None, field="data"):
+        """The ``field`` object of Vault's JSON answer; VaultError for anything else."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             "%s/v1/%s" % (self.addr, path), data=data, method=method,
             headers={"X-Vault-Token": token, "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as answer:
-                return json.loads(answer.read() or b"{}")
+                raw = answer.read()
         except urllib.error.HTTPError as exc:
             try:
                 errors = "; ".join(json.loads(exc.read() or b"{}").get("errors") or [])
-            except ValueError:
+            except (ValueError, AttributeError):
                 errors = ""
             raise VaultError(exc.code, "Vault answered %d to %s %s: %s"
-                             % (exc.code, method, path, errors or exc.reason))
+                             % (exc.code, method, path, errors or exc.reason)) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise VaultError(None, "Vault at %s is unreachable: %s" % (self.addr, reason))
+            raise VaultError(None, "Vault at %s is unreachable: %s" % (self.addr, reason)) from None
+        try:
+            answer = json.loads(raw)
+        except ValueError:
+            raise VaultError(None, "%s answered %s %s with something that is not Vault's JSON (%d bytes; a login "
+                                   "page or a proxy in front of Vault?); check VAULT_ADDR"
+                             % (self.addr, method, path, len(raw))) from None
+        if not isinstance(answer, dict) or not isinstance(answer.get(field), dict):
+            raise VaultError(None, "%s answered %s %s without the '%s' object Vault sends; check VAULT_ADDR"
+                             % (self.addr, method, path, field))
+        return answer[field]
 
 
 def read_token(path):
@@ -95,11 +90,12 @@ def read_token(path):
 
 
 class Renewer:
-    def __init__(self, vault, token_file, min_interval=30.0, retry_interval=None):
+    def __init__(self, vault, token_file, min_interval=30.0, retry_interval=None, max_retry_interval=60.0):
         self.vault = vault
         self.token_file = token_file
         self.min_interval = min_interval
         self.retry_interval = retry_interval or min(min_interval, 10.0)
+        self.max_retry_interval = max_retry_interval
         self.stopped = threading.Event()
         self.token = None
 
@@ -114,11 +110,11 @@ class Renewer:
 
     def renew_once(self):
         """Renew the current token; return seconds to the next renewal. Raises VaultError."""
-        info = self.vault.call("GET", "auth/token/lookup-self", self.token)["data"]
+        info = self.vault.call("GET", "auth/token/lookup-self", self.token)
         if not info.get("renewable"):
             raise VaultError(None, "the token is not renewable; issue a renewable (periodic) one")
         period = int(info.get("period") or 0)
-        auth = self.vault.call("POST", "auth/token/renew-self", self.token, {})["auth"]
+        auth = self.vault.call("POST", "auth/token/renew-self", self.token, {}, field="auth")
         ttl = int(auth.get("lease_duration") or 0)
         interval = renewal_interval(period, ttl, self.min_interval)
         log.info("renewed the admin token (%s %ds, ttl %ds); next renewal in %ds",
@@ -129,7 +125,7 @@ class Renewer:
         return interval
 
     def cycle(self):
-        """One renewal attempt with a re-read of the token file on failure."""
+        """One renewal attempt with a re-read of the token file on failure; None when it failed."""
         if self.token is None and not self.load():
             return None
         try:
@@ -140,8 +136,7 @@ class Renewer:
         if not self.load():
             return None
         if self.token == previous:
-            log.error("the token file still holds the same token; retrying in %ds",
-                      self.retry_interval)
+            log.error("the token file still holds the same token")
             return None
         try:
             return self.renew_once()
@@ -156,13 +151,25 @@ class Renewer:
             if once:
                 return 0 if interval is not None else 1
             if interval is None:
-                interval = min(self.retry_interval * 2 ** failures, 60.0)
+                interval = min(self.retry_interval * 2 ** failures, self.max_retry_interval)
                 failures += 1
+                log.warning("next attempt in %ds", interval)
             else:
                 failures = 0
             self.stopped.wait(interval)
         log.info("stopping")
         return 0
+
+
+def seconds(text):
+    """argparse type: a number of seconds (Vault answers in seconds; no duration units here)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("%r: use at least 1 second" % text)
+    return value
 
 
 def main(argv=None):
@@ -171,8 +178,10 @@ def main(argv=None):
     parser.add_argument("--token-file",
                         default=os.environ.get("VAULT_TOKEN_FILE", "/vault/admin-token/token"))
     parser.add_argument("--ca-cert", default=os.environ.get("VAULT_CACERT"))
-    parser.add_argument("--min-interval", default=os.environ.get("RENEWER_MIN_INTERVAL", "30s"),
-                        help="never renew more often than this (Vault duration, default 30s)")
+    parser.add_argument("--min-interval", type=seconds, default=os.environ.get("RENEWER_MIN_INTERVAL", "30"),
+                        help="never renew more often than this many seconds (default 30)")
+    parser.add_argument("--max-retry-interval", type=seconds, default="60",
+                        help="longest wait between attempts after failures, in seconds (default 60)")
     parser.add_argument("--once", action="store_true", help="renew once and exit (0 = renewed)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
@@ -180,11 +189,11 @@ def main(argv=None):
     if not args.vault_addr:
         parser.error("set VAULT_ADDR or --vault-addr")
     try:
-        min_interval = parse_duration(args.min_interval)
         vault = Vault(args.vault_addr, args.ca_cert)
     except (ValueError, OSError) as exc:
         parser.error(str(exc))
-    renewer = Renewer(vault, args.token_file, min_interval=max(min_interval, 1))
+    renewer = Renewer(vault, args.token_file, min_interval=args.min_interval,
+                      max_retry_interval=args.max_retry_interval)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: renewer.stopped.set())
     return renewer.run(once=args.once)

@@ -1,32 +1,13 @@
-"""The admin token renewer: duration parsing, interval choice, failure handling (fake Vault)."""
+"""The admin token renewer: interval choice, failure handling, the delays it logs (fake Vault)."""
 
-import importlib.util
 import logging
-from pathlib import Path
+import re
 
 import pytest
 
-PATH = Path(__file__).resolve().parents[2] / "roles" / "vault" / "files" / "hub" / "vault_token_renewer.py"
-_spec = importlib.util.spec_from_file_location("vault_token_renewer_unit", PATH)
-renewer = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(renewer)
+from datastack_runtime import vault_renewer as renewer
 
 TOKEN = "s.admin-token-never-logged"
-
-
-@pytest.mark.parametrize("text, seconds", [
-    ("24h", 86400), ("1h30m", 5400), ("90s", 90), ("3600", 3600), ("0", 0), ("0s", 0),
-    ("5m", 300), ("7d", 604800), ("168h", 604800), ("1.5h", 5400), (" 10S ", 10),
-    ("2h0m5s", 7205), (3600, 3600), ("12h", 43200), ("48h", 172800),
-])
-def test_parse_duration(text, seconds):
-    assert renewer.parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("bad", ["", "h", "24x", "1h 30m", "-5", "abc", "1h30", -1])
-def test_parse_duration_refuses_garbage(bad):
-    with pytest.raises(ValueError):
-        renewer.parse_duration(bad)
 
 
 @pytest.mark.parametrize("period, ttl, minimum, expected", [
@@ -47,14 +28,14 @@ class FakeVault:
         self.valid = set(valid)
         self.calls = []
 
-    def call(self, method, path, token, body=None):
+    def call(self, method, path, token, body=None, field="data"):
         self.calls.append((path, token))
         if token not in self.valid:
             raise renewer.VaultError(403, "Vault answered 403 to %s %s: permission denied"
                                      % (method, path))
         if path.endswith("lookup-self"):
-            return {"data": {"renewable": True, "period": 20, "ttl": 12, "creation_ttl": 20}}
-        return {"auth": {"lease_duration": 20}}
+            return {"renewable": True, "period": 20, "ttl": 12, "creation_ttl": 20}
+        return {"lease_duration": 20}
 
 
 def test_renews_at_half_the_period(tmp_path):
@@ -85,8 +66,8 @@ def test_non_renewable_token_is_reported(tmp_path, caplog):
     token_file.write_text(TOKEN)
 
     class NotRenewable(FakeVault):
-        def call(self, method, path, token, body=None):
-            return {"data": {"renewable": False}}
+        def call(self, method, path, token, body=None, field="data"):
+            return {"renewable": False}
 
     job = renewer.Renewer(NotRenewable([TOKEN]), str(token_file), min_interval=1)
     assert job.run(once=True) == 1
@@ -107,7 +88,61 @@ def test_cli_requires_an_address(monkeypatch, capsys):
     assert "VAULT_ADDR" in capsys.readouterr().err
 
 
-def test_cli_refuses_a_bad_minimum(capsys):
+class RecordingStop:
+    """Stands in for the renewer's stop event: records each wait, stops after ``limit`` of them."""
+
+    def __init__(self, limit):
+        self.waits = []
+        self.limit = limit
+
+    def is_set(self):
+        return len(self.waits) >= self.limit
+
+    def wait(self, seconds):
+        self.waits.append(seconds)
+        return False
+
+    def set(self):
+        self.limit = 0
+
+
+def test_the_delay_it_logs_is_the_delay_it_waits(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    job = renewer.Renewer(FakeVault([]), str(token_file), min_interval=1, max_retry_interval=8)
+    job.stopped = RecordingStop(6)
+    assert job.run() == 0
+    logged = [int(n) for n in re.findall(r"next attempt in (\d+)s", caplog.text)]
+    assert job.stopped.waits == [1, 2, 4, 8, 8, 8]
+    assert logged == job.stopped.waits
+    assert "retrying in" not in caplog.text and TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"<html><body>Sign in</body></html>", "not Vault's JSON"),
+    (b"{}", "without the 'data' object"),
+    (b'{"data": null}', "without the 'data' object"),
+    (b"[]", "without the 'data' object"),
+])
+def test_answers_that_are_not_vault_are_explained(monkeypatch, raw, words):
+    class Answer:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return raw
+
+    monkeypatch.setattr(renewer.urllib.request, "urlopen", lambda *args, **kwargs: Answer())
+    with pytest.raises(renewer.VaultError, match=words):
+        renewer.Vault("https://vault.example.org").call("GET", "auth/token/lookup-self", TOKEN)
+
+
+@pytest.mark.parametrize("value", ["30s", "1h", "0", "-1", "soon"])
+def test_min_interval_is_whole_seconds_only(value, capsys):
     with pytest.raises(SystemExit):
-        renewer.main(["--vault-addr", "http://127.0.0.1:1", "--min-interval", "soon"])
-    assert "not a Vault duration" in capsys.readouterr().err
+        renewer.main(["--vault-addr", "http://127.0.0.1:1", "--min-interval", value, "--once"])
+    assert "min-interval" in capsys.readouterr().err

@@ -1,17 +1,17 @@
 """SecretStore logic with a fake Vault session (the real round trip is in tests/integration)."""
 
-import importlib.util
+import importlib
 import json
+import sys
 import warnings
 from pathlib import Path
 
 import pytest
 import requests
 
-PATH = Path(__file__).resolve().parents[2] / "roles" / "vault" / "files" / "notebook" / "datastack_vault.py"
-_spec = importlib.util.spec_from_file_location("datastack_vault_unit", PATH)
-dv = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(dv)
+from datastack_runtime import secretstore as dv
+
+COMPAT = Path(__file__).resolve().parents[3] / "runtime" / "compat"
 
 TOKEN = "s.notebook-token-never-shown"
 
@@ -189,3 +189,12 @@ def test_unreachable_vault_is_retried_then_explained(fake):
 def test_put_without_fields_is_refused(fake):
     with pytest.raises(dv.SecretStoreError, match="needs at least one field"):
         store().put("k")
+
+
+@pytest.mark.parametrize("shim", ["datastack_vault", "buunstack"])
+def test_notebook_shims_re_export_the_one_secretstore(monkeypatch, shim):
+    monkeypatch.syspath_prepend(str(COMPAT))
+    sys.modules.pop(shim, None)
+    module = importlib.import_module(shim)
+    assert module.SecretStore is dv.SecretStore and module.SecretNotFoundError is dv.SecretNotFoundError
+    assert sorted(module.__all__) == sorted(dv.__all__)

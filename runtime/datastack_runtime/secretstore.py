@@ -1,6 +1,6 @@
 """Per-user secrets for notebooks, kept in Vault (KV v2) under the user's own path.
 
-    from datastack_vault import SecretStore
+    from datastack_vault import SecretStore        # or: from datastack_runtime.secretstore import ...
     secrets = SecretStore()
     secrets.put("api-keys", openai="sk-...", github="ghp_...")
     secrets.get("api-keys", field="openai")

@@ -3,9 +3,11 @@
 Runs inside the hub, so it uses only the standard library, ``requests`` and ``tornado``
 (both JupyterHub dependencies): a hub starts without installing anything.
 
-For each spawn it writes the policy ``<user_policy_prefix><safe name>`` and mints a token
-through the token role (``auth/token/create/<token_role>``), then hands the token to the
-server as ``NOTEBOOK_VAULT_TOKEN``. No token, nor anything derived from one, is logged.
+For each spawn it mints a token through the token role (``auth/token/create/<token_role>``)
+with the one templated user policy and ``entity_alias=<safe name>``: the policy gives each
+token only ``<kv_mount>/data/<user_path_prefix>/<its alias>/*``, so the hub writes no policy
+and its admin token needs nothing but that create path. The token reaches the server as
+``NOTEBOOK_VAULT_TOKEN``. No token, nor anything derived from one, is logged.
 """
 
 import asyncio
@@ -17,12 +19,14 @@ import time
 import requests
 from tornado import web
 
+from datastack_runtime.names import safe_name
+
 DEFAULTS = {
     "vault_addr": "",
     "admin_token_file": "/vault/admin-token/token",
     "kv_mount": "secret",
     "user_path_prefix": "jupyter/users",
-    "user_policy_prefix": "jupyter-user-",
+    "user_policy": "jupyter-user",
     "token_role": "jupyter-user",
     "token_ttl": "24h",
     "token_max_ttl": "168h",
@@ -32,71 +36,13 @@ DEFAULTS = {
     "retries": 4,
 }
 
-_KEPT = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 log = logging.getLogger("datastack.vault_spawn_hook")
 
 
-def safe_name(username):
-    """Map a user name to ``[a-z0-9-]`` without collisions.
-
-    ``a-z`` and ``0-9`` are kept, ``-`` becomes ``--`` and every other character (upper case
-    included) becomes ``-<hex code point>-``. The code is prefix-free, so the mapping is
-    injective and reversible: ``alice@example.org`` -> ``alice-40-example-2e-org``.
-    """
-    if not isinstance(username, str) or not username:
-        raise ValueError("a user name must be a non-empty string")
-    out = []
-    for char in username:
-        if char in _KEPT:
-            out.append(char)
-        elif char == "-":
-            out.append("--")
-        else:
-            out.append("-%x-" % ord(char))
-    return "".join(out)
-
-
-def unsafe_name(safe):
-    """Inverse of :func:`safe_name` (for operators reading policy names back)."""
-    out, i = [], 0
-    while i < len(safe):
-        char = safe[i]
-        if char != "-":
-            out.append(char)
-            i += 1
-        elif safe[i + 1] == "-":
-            out.append("-")
-            i += 2
-        else:
-            end = safe.index("-", i + 1)
-            out.append(chr(int(safe[i + 1:end], 16)))
-            i = end + 1
-    return "".join(out)
-
-
 def user_path(settings, safe):
     return "%s/%s" % (settings["user_path_prefix"].strip("/"), safe)
-
-
-def user_policy(kv_mount, user_path_prefix, safe):
-    """The per-user policy as data: the user's own KV v2 subtree and its own token, nothing else."""
-    mount = kv_mount.strip("/")
-    base = "%s/%s" % (user_path_prefix.strip("/"), safe)
-    return {
-        "path": {
-            "%s/data/%s/*" % (mount, base): {"capabilities": ["create", "read", "update"]},
-            "%s/metadata/%s/*" % (mount, base): {"capabilities": ["read", "list", "delete"]},
-            "auth/token/lookup-self": {"capabilities": ["read"]},
-            "auth/token/renew-self": {"capabilities": ["update"]},
-        }
-    }
-
-
-def render_policy(policy):
-    """Vault accepts JSON policies; rendering data keeps user input out of hand-written HCL."""
-    return json.dumps(policy, indent=2, sort_keys=True)
 
 
 class VaultSpawnError(web.HTTPError):
@@ -177,14 +123,12 @@ def read_admin_token(path):
 
 
 def issue_user_token(settings, username, sleep=time.sleep):
-    """Write the user's policy, mint its token; return the environment for the server."""
+    """Mint the user's token through the token role; return the environment for the server."""
     safe = safe_name(username)
-    policy_name = settings["user_policy_prefix"] + safe
     vault = VaultHTTP(settings, read_admin_token(settings["admin_token_file"]), sleep=sleep)
-    policy = user_policy(settings["kv_mount"], settings["user_path_prefix"], safe)
-    vault.request("PUT", "sys/policies/acl/" + policy_name, {"policy": render_policy(policy)})
     created = vault.request("POST", "auth/token/create/" + settings["token_role"], {
-        "policies": [policy_name],
+        "policies": [settings["user_policy"]],
+        "entity_alias": safe,
         "ttl": settings["token_ttl"],
         "explicit_max_ttl": settings["token_max_ttl"],
         "renewable": True,
@@ -238,8 +182,7 @@ def make_hook(settings, previous=None):
                                   "be created (%s). Ask an administrator to check Vault and the "
                                   "hub's admin token, then start your server again." % exc)
         spawner.environment = dict(spawner.environment or {}, **environment)
-        spawner.log.info("Vault token issued for %s (policy %s%s)", username,
-                         settings["user_policy_prefix"], safe_name(username))
+        spawner.log.info("Vault token issued for %s (entity alias %s)", username, safe_name(username))
 
     return vault_pre_spawn_hook
 
@@ -248,3 +191,14 @@ def install(c, settings):
     """Set ``c.Spawner.pre_spawn_hook``, chaining a hook that is already configured."""
     previous = c.Spawner.pre_spawn_hook if "pre_spawn_hook" in c.Spawner else None
     c.Spawner.pre_spawn_hook = make_hook(settings, previous if callable(previous) else None)
+
+
+def install_from_file(c, path):
+    """``install`` with the settings of the JSON file ``path``; a missing file says where it was looked for."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            settings = json.load(handle)
+    except OSError as exc:
+        raise RuntimeError("datastack Vault hook: cannot read its settings %s (%s); mount them there or set "
+                           "DATASTACK_VAULT_SETTINGS" % (path, exc.strerror)) from None
+    install(c, settings)

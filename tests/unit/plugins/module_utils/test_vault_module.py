@@ -1,0 +1,52 @@
+"""VaultModule and vault_connection_spec: secrets from any source end up in the module's no_log values,
+at top level and as the options of a dict suboption (how other modules embed a Vault connection)."""
+
+import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import VaultClientError
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_module import (
+    VaultModule,
+    connection_kwargs,
+    vault_connection_spec,
+)
+
+TOKEN = "s.env-token-must-be-masked"
+SECRET_ID = "secret-id-must-be-masked"
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    for name in ("VAULT_ADDR", "VAULT_TOKEN", "VAULT_SECRET_ID", "VAULT_ROLE_ID", "VAULT_NAMESPACE", "VAULT_CACERT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VAULT_ADDR", "https://vault.example.org:8200")
+    monkeypatch.setenv("VAULT_TOKEN", TOKEN)
+    monkeypatch.setenv("VAULT_SECRET_ID", SECRET_ID)
+
+
+def test_environment_secrets_are_no_log_values_at_top_level(environment):
+    with patch_module_args({}):
+        module = VaultModule(argument_spec={})
+    assert module.params["token"] == TOKEN and module.params["url"] == "https://vault.example.org:8200"
+    assert {TOKEN, SECRET_ID} <= module.no_log_values
+
+
+def test_environment_secrets_are_no_log_values_in_a_dict_suboption(environment):
+    spec = {"vault": {"type": "dict", "options": vault_connection_spec()}}
+    with patch_module_args({"vault": {}}):
+        module = AnsibleModule(argument_spec=spec)
+    assert module.params["vault"]["token"] == TOKEN
+    assert {TOKEN, SECRET_ID} <= module.no_log_values
+
+
+def test_token_file_is_read_and_explained(tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(" s.from-file \n")
+    assert connection_kwargs({"token_file": str(token_file)})["token"] == "s.from-file"
+    assert connection_kwargs({"token": "s.option", "token_file": str(token_file)})["token"] == "s.option"
+    with pytest.raises(VaultClientError, match="cannot read the token file"):
+        connection_kwargs({"token_file": str(tmp_path / "missing")})
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(VaultClientError, match="is empty"):
+        connection_kwargs({"token_file": str(tmp_path / "empty")})
