@@ -209,15 +209,15 @@ class KubernetesSecretDestination(object):
     def _call(self, user, what, func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except self.api_exception as exc:
+        except Exception as exc:  # pylint: disable=broad-except  # the API's errors and urllib3's connection errors
+            if not isinstance(exc, self.api_exception):
+                raise DestinationError("cannot %s %s: the Kubernetes API did not answer (%s)"
+                                       % (what, self.where(user), exc.__class__.__name__))
             status = getattr(exc, "status", None)
             if status in (404, 409):
                 raise
-            raise DestinationError("cannot %s %s: HTTP %s %s" % (what, self.where(user), status,
-                                                                  getattr(exc, "reason", "") or ""))
-        except Exception as exc:  # pylint: disable=broad-except  # urllib3's connection errors
-            raise DestinationError("cannot %s %s: the Kubernetes API did not answer (%s)"
-                                   % (what, self.where(user), exc.__class__.__name__))
+            reason = getattr(exc, "reason", "") or ""
+            raise DestinationError("cannot %s %s: HTTP %s %s" % (what, self.where(user), status, reason))
 
     def _get(self, user):
         try:
@@ -287,7 +287,7 @@ def argument_spec():
         file=dict(type="dict", options=dict(directory=dict(type="path", required=True),
                                             file_name=dict(type="str", default="{user}.token"))),
         vault_kv=dict(type="dict", options=vault),
-        kubernetes_secret=dict(type="dict", options=dict(
+        kubernetes_secret=dict(type="dict", no_log=False, options=dict(
             namespace=dict(type="str", required=True),
             name=dict(type="str", default="jupyterhub-token-{user}"),
             key=dict(type="str", default="token", no_log=False),

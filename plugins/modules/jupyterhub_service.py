@@ -16,7 +16,7 @@ description:
     C(/services/<name>/)) through the runtime service API of JupyterHub 5 and later
     (C(POST) and C(DELETE /hub/api/services/<name>)). The calling token needs the C(admin:services) scope.
   - Everything the module can check is checked before the live service is touched (the name, the URLs, the
-    token's length and that the token is not already someone else's). The hub has no update call: when the
+    token's length and that the token is not already someone else's). The hub has no update call, so when the
     live service differs from the wanted one, the module removes it and adds it again, and says so
     (RV(replaced)). If the hub refuses the new model, the module adds the previous service back (with its
     token when O(service_token) is the service's current token), fails with the hub's reason and returns
@@ -32,9 +32,9 @@ description:
     JupyterHub values) are read-only at runtime; the module reports that they are managed there.
   - B(Users' access) a service that checks its callers with C(HubAuth) accepts a user's token only with the
     scope C(access:services!service=<name>), and the hub puts that scope on a user's token only when a role
-    gives it to the user. Grant it in the hub configuration, for every user with the default role
-    C(user) (C({name: user, scopes: [self, "access:services!service=<name>"]}) in C(JupyterHub.load_roles),
-    C(z2jh_load_roles) or the lab's C(lab_user_services)), or for a group with a role that names it.
+    gives it to the user. Grant it in the hub configuration, for every user by redefining the default role
+    C(user) with the scopes C(self) and C(access:services!service=<name>) (in C(JupyterHub.load_roles),
+    C(z2jh_load_roles) or through the lab's C(lab_user_services)), or for a group with a role that names it.
   - B(Permissions of the service) a runtime service gains permissions only through O(admin) or through
     C(load_roles) in the hub configuration; there is no REST call for roles. A C(load_roles) entry that names
     a service which does not exist stops the hub from starting, so give roles only to services defined in the
@@ -199,8 +199,8 @@ def token_is_the_services(hub, token, name):
         return False
     if owner.get("kind") == "service" and owner.get("name") == name:
         return True
-    raise JupyterHubError(REFUSED, "service_token is already the token of %s %s: the hub would fail half-way; give "
-                                     "the service a token of its own" % (owner.get("kind"), owner.get("name")))
+    raise JupyterHubError(REFUSED, "service_token is already the token of %s %s: the hub would fail half-way; "
+                          "give the service a token of its own" % (owner.get("kind"), owner.get("name")))
 
 
 def apply(module, hub, spec, live, decided, result):

@@ -21,7 +21,7 @@ description:
     0600 files) each new token is written there as soon as it exists, so no failure loses it. Then
     V(present) means that the stored token still authenticates as its user (C(GET /hub/api/user)) and is
     the managed token; a stored token that no longer works is replaced, and a managed token nobody stored
-    is revoked. Two runs at once agree through a compare-and-set write: one token per user wins.
+    is revoked. Two runs at once agree through a compare-and-set write, so one token per user wins.
   - Without a destination the hub shows a new token only once, in the module's result; a run that fails
     half-way returns the tokens it made, but a token created by a run that was killed is lost to everyone.
     Use a destination in jobs that may be stopped (AWX) or run twice at once.
@@ -627,8 +627,8 @@ def main():
             create_user=dict(type="bool", default=True),
             note=dict(type="str", default="ansible-managed"),
             scopes=dict(type="list", elements="str"),
-            expires_in=dict(type=seconds),
-            renew_before=dict(type=seconds),
+            expires_in=dict(type="raw"),
+            renew_before=dict(type="raw"),
             token_id=dict(type="str"),
             current_token=dict(type="str", no_log=True),
             destination=token_destinations.argument_spec(),
@@ -641,6 +641,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    for option in ("expires_in", "renew_before"):
+        if params[option] is not None:
+            try:
+                params[option] = seconds(params[option])
+            except (TypeError, ValueError) as error:
+                module.fail_json(msg="%s: %s" % (option, error))
     single = params["user"] is not None
     users, given = user_names(module)
     problems = plan.spec_problems(spec_from(params, False))

@@ -1,7 +1,6 @@
 """Clear messages, without secrets, for what goes wrong between Ansible and the hub (real hub and servers)."""
 
 import http.server
-import json
 import threading
 
 import pytest
@@ -68,9 +67,9 @@ def test_each_mistake_gets_a_message_that_says_what_to_change(ansible, hub, catc
                       ["must be an http:// or https:// URL with a host"]),
         "service name ..": (SERVICE_MODULE, dict(name="..", api_token=hub.services_token),
                             ["invalid service name '..'"]),
-        "service URL that is not a URL": (SERVICE_MODULE, dict(name="svc-x", url="not a url",
-                                                                api_token=hub.services_token),
-                                          ["url 'not a url' is not an http:// or https:// URL"]),
+        "service URL that is not a URL": (
+            SERVICE_MODULE, dict(name="svc-x", url="not a url", api_token=hub.services_token),
+            ["url 'not a url' is not an http:// or https:// URL"]),
     }
     tasks = []
     for name, (module, args, dummy) in cases.items():

@@ -181,9 +181,9 @@ def test_vault_destination_from_a_fresh_container_keeps_the_first_token(ansible,
 
 def test_destination_mistakes_are_clear_errors(ansible, hub, openbao, tmp_path):
     cases = {
-        "batch without {user}": (dict(users=["a1", "b1"], destination={"file": {"directory": str(tmp_path),
-                                                                            "file_name": "same.token"}}),
-                                 "must contain {user}"),
+        "batch without {user}": (
+            dict(users=["a1", "b1"], destination={"file": {"directory": str(tmp_path), "file_name": "same.token"}}),
+            "must contain {user}"),
         "two kinds": (dict(user="a1", destination={"file": {"directory": str(tmp_path)},
                                                    "vault_kv": {"url": openbao.addr}}),
                       "mutually exclusive"),

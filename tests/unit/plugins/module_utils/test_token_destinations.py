@@ -88,8 +88,6 @@ def test_vault_keeps_other_keys_and_uses_check_and_set():
 def test_vault_conflict_found_by_the_server_is_a_conflict():
     kv = FakeKV()
     vault = dest.VaultKVDestination(kv, "secret", "t/{user}", conflict_error=CasError)
-    real_read = kv.kv2_read
-    kv.kv2_read = lambda mount, path: real_read(mount, path)
     version = vault.read("alice").version
     kv.data[("secret", "t/alice")] = ({"token": "someone else's"}, 1)  # written between our read and write
     kv.kv2_read = lambda mount, path: (None, 0)
