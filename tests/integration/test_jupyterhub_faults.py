@@ -66,42 +66,46 @@ def check_failure_report(result, users, directory):
     assert stored <= set(result["tokens"])
 
 
-def test_hub_stalled_past_the_timeout(ansible, fault_hub, tmp_path):
-    users = ["stall-%s-%02d" % (uuid.uuid4().hex[:4], i) for i in range(USERS)]
+def interrupted_batch(ansible, hub, tmp_path, prefix, fault):
+    """A batch that ``fault`` interrupts once 10 tokens are stored: (users, directory, result, seconds to fail)."""
+    users = ["%s-%s-%02d" % (prefix, uuid.uuid4().hex[:4], i) for i in range(USERS)]
     directory = tmp_path / "tokens"
-    proc = ansible.start(batch_play(fault_hub, users, directory))
+    proc = ansible.start(batch_play(hub, users, directory))
+    wait_for_files(directory, 10, proc)
+    fault()
+    started = time.monotonic()
+    result = ansible.finish(proc).task("under test")
+    check_failure_report(result, users, directory)
+    return users, directory, result, time.monotonic() - started
+
+
+def rerun_leaves_one_stored_token_each(ansible, hub, users, directory):
+    rerun = ansible.playbook(batch_play(hub, users, directory, timeout=30))
+    assert not rerun.task("under test").get("failed"), rerun
+    check_one_stored_token_each(hub, users, directory)
+
+
+def test_hub_stalled_past_the_timeout(ansible, fault_hub, tmp_path):
     try:
-        wait_for_files(directory, 10, proc)
-        fault_hub.pause()
-        started = time.monotonic()
-        result = ansible.finish(proc).task("under test")
-        stalled_for = time.monotonic() - started
+        users, directory, result, failed_after = interrupted_batch(ansible, fault_hub, tmp_path, "stall",
+                                                                   fault_hub.pause)
     finally:
         fault_hub.resume()
-    check_failure_report(result, users, directory)
     assert "did not answer within 2 s" in result["msg"] and "Raise timeout" in result["msg"], result["msg"]
-    assert stalled_for < 30, stalled_for
-    rerun = ansible.playbook(batch_play(fault_hub, users, directory, timeout=30))
-    assert not rerun.task("under test").get("failed"), rerun
-    check_one_stored_token_each(fault_hub, users, directory)
+    assert failed_after < 30, failed_after
+    rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)
 
 
 def test_hub_killed_mid_batch_and_the_proxy_answering_for_it(ansible, fault_hub, tmp_path):
-    users = ["dead-%s-%02d" % (uuid.uuid4().hex[:4], i) for i in range(USERS)]
-    directory = tmp_path / "tokens"
-    proc = ansible.start(batch_play(fault_hub, users, directory))
     try:
-        wait_for_files(directory, 10, proc)
-        fault_hub.kill_hub_only()
-        result = ansible.finish(proc).task("under test")
-        check_failure_report(result, users, directory)
+        users, directory, result, dummy = interrupted_batch(ansible, fault_hub, tmp_path, "dead",
+                                                            fault_hub.kill_hub_only)
         # The proxy still runs and answers 503 for the dead hub: say that, not "check api_url".
         alone, run = ansible.module(MODULE, dict(api_url=fault_hub.api_url, api_token=fault_hub.admin_token,
                                                  user="someone", retries=0))
         assert "HTTP 503" in alone["msg"] and "the hub behind it is down" in alone["msg"], alone["msg"]
         assert "Start the hub" in alone["msg"]
     finally:
-        fault_hub.start()
-    rerun = ansible.playbook(batch_play(fault_hub, users, directory, timeout=30))
-    assert not rerun.task("under test").get("failed"), rerun
-    check_one_stored_token_each(fault_hub, users, directory)
+        if fault_hub.proc.poll() is not None:
+            fault_hub.start()
+    rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)

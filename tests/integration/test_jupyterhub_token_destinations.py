@@ -44,6 +44,13 @@ def assert_one_stored_token(hub, users, note, read):
         assert token_id_of(hub, read(user)) == tokens[0]["id"], user
 
 
+def file_batch(hub, users, note, directory):
+    return [{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "under test", "no_log": True,
+        MODULE: dict(conn(hub), users=users, note=note, scopes=["self"], expires_in=3600,
+                     destination={"file": {"directory": str(directory)}})}]}]
+
+
 def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
     user = fresh("file")
     directory = tmp_path / "tokens"
@@ -116,10 +123,7 @@ def test_rotation_revokes_the_old_token_only_after_the_new_one_is_stored(ansible
 def test_two_identical_batches_at_once_share_one_stored_token(ansible, hub, tmp_path):
     users = [fresh("dual") for dummy in range(30)]
     directory = tmp_path / "tokens"
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
-        "name": "under test", "no_log": True,
-        MODULE: dict(conn(hub), users=users, note="dual", scopes=["self"], expires_in=3600,
-                     destination={"file": {"directory": str(directory)}})}]}]
+    play = file_batch(hub, users, "dual", directory)
     runs = [ansible.start(play) for dummy in range(2)]
     results = [ansible.finish(proc) for proc in runs]
     assert [r.rc for r in results] == [0, 0], results
@@ -129,10 +133,7 @@ def test_two_identical_batches_at_once_share_one_stored_token(ansible, hub, tmp_
 def test_rerun_after_the_job_is_killed_leaves_one_stored_token_per_user(ansible, hub, tmp_path):
     users = [fresh("kill") for dummy in range(60)]
     directory = tmp_path / "tokens"
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
-        "name": "under test", "no_log": True,
-        MODULE: dict(conn(hub), users=users, note="killed", scopes=["self"], expires_in=3600,
-                     destination={"file": {"directory": str(directory)}})}]}]
+    play = file_batch(hub, users, "killed", directory)
     proc = ansible.start(play)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(directory.glob("*.token"))) < 10:
