@@ -364,23 +364,17 @@ not_done:
   elements: str
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+import re
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_token_plan as plan
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import token_destinations
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import (
-    POOL_SIZE,
-    JupyterHubError,
-)
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import JupyterHubError
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_module import JupyterHubModule
-
-CONFLICT_ATTEMPTS = 3
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_token_run import NOT_STARTED, TokenRun
 
 
 def seconds(value):
-    """A whole number of seconds (argument type): refuses booleans, fractions and units."""
+    """The value of a lifetime option as a whole number of seconds; refuses booleans, fractions and units."""
     if isinstance(value, bool):
         raise TypeError("a boolean is not a number of seconds")
     if isinstance(value, float) and value.is_integer():
@@ -388,213 +382,9 @@ def seconds(value):
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
+    if re.match(r"^-?[0-9]+$", text):
         return int(text)
     raise ValueError("%r is not a whole number of seconds (for example 2592000 for 30 days)" % (value,))
-
-
-class UserFailure(Exception):
-    """One user could not be done; the batch goes on."""
-
-
-NOT_STARTED = object()
-
-
-class ScopeExpansion(object):
-    """The scopes the hub gives a token made with the requested scopes, learnt from tokens it creates."""
-
-    def __init__(self, hub, spec):
-        self.hub = hub
-        self.spec = spec
-        self.exact = {}
-        self.sample = None
-        self.lock = threading.Lock()
-
-    def learn(self, user, model):
-        scopes = frozenset(model.get("scopes") or ())
-        self.exact[user] = scopes
-        if self.sample is None:
-            self.sample = (user, scopes)
-
-    def expected(self, user, exact=False):
-        """(scopes, whether they were computed for this very user)."""
-        if user in self.exact:
-            return self.exact[user], True
-        if not exact and self.sample is not None:
-            return plan.rename_scopes(self.sample[1], self.sample[0], user), False
-        with self.lock:  # one check token at a time; the others reuse its answer
-            if user not in self.exact and (exact or self.sample is None):
-                probe = self.hub.create_token(user, plan.probe_note(self.spec.note), self.spec.scopes,
-                                              plan.PROBE_LIFETIME)
-                self.learn(user, probe)
-                self.hub.delete_token(user, probe["id"])
-        return self.expected(user, exact)
-
-
-class TokenRun(object):
-    def __init__(self, module, hub, spec, destination):
-        self.module = module
-        self.hub = hub
-        self.spec = spec
-        self.destination = destination
-        self.check = module.check_mode
-        self.scopes = ScopeExpansion(hub, spec)
-        self.created = {}
-        self.stopped = None
-
-    def each(self, call, items):
-        """[(item, result, error)] for ``call`` on each item, a few in flight.
-
-        After an error that the next request would repeat (hub down, stalled, token rejected) no
-        further item is started: those get NOT_STARTED as result.
-        """
-        def guarded(item):
-            if self.stopped is not None:
-                return item, NOT_STARTED, None
-            try:
-                return item, call(item), None
-            except (JupyterHubError, UserFailure, token_destinations.DestinationError) as error:
-                if isinstance(error, JupyterHubError) and error.fatal and self.stopped is None:
-                    self.stopped = error
-                return item, None, error
-
-        if len(items) < 2:
-            return [guarded(item) for item in items]
-        with ThreadPoolExecutor(max_workers=POOL_SIZE) as pool:
-            return list(pool.map(guarded, items))
-
-    def create_users(self, missing):
-        """Create ``missing`` (hub names) in one call: (created, {user: error} for those that cannot be)."""
-        if not missing or self.spec.state == "absent":
-            return [], {}
-        if not self.module.params["create_user"]:
-            error = UserFailure("user%s %s do%s not exist: create %s first or set create_user=true"
-                                % ("s" if len(missing) > 1 else "", ", ".join(missing),
-                                   "" if len(missing) > 1 else "es", "them" if len(missing) > 1 else "it"))
-            return [], dict((user, error) for user in missing)
-        if self.check:
-            return list(missing), {}
-        made = self.hub.create_users(missing)
-        renamed = sorted(set(made) - set(missing))
-        if not renamed:
-            return made, {}
-        error = UserFailure("the hub created %s when asked for %s: its authenticator renames users (username_map or "
-                            "its own normalize_username); give the names as the hub stores them"
-                            % (", ".join(renamed), ", ".join(sorted(set(missing) - set(made)))))
-        return made, dict((user, error) for user in missing if user not in made)
-
-    def stored_token(self, user):
-        """(Stored, id of the stored token if it authenticates as ``user``)."""
-        if self.destination is None:
-            return token_destinations.Stored(None, None), None
-        stored = self.destination.read(user)
-        if stored.secret is None:
-            return stored, None
-        self.module.no_log_values.add(stored.secret)
-        owner = self.hub.whoami(token=stored.secret)
-        if owner and owner.get("kind") == "user" and owner.get("name") == user:
-            return stored, owner.get("token_id")
-        return stored, None
-
-    def decide(self, spec, user, tokens, stored_id, was_stored, now):
-        if not plan.candidates(spec, tokens, stored_id, now):
-            return plan.decide(spec, tokens, stored_id, was_stored, None, now)
-        expected, exact = self.scopes.expected(user)
-        decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
-        if decision.create and not exact:
-            # The user may hold other roles than the user the expansion was learnt from: ask for his own.
-            expected = self.scopes.expected(user, exact=True)[0]
-            decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
-        return decision
-
-    def handle(self, user, tokens, user_created):
-        """The result for one user: decide, create and store, then revoke."""
-        spec = self.spec
-        before = [plan.metadata(t) for t in plan.managed(tokens, spec)]
-        for attempt in range(CONFLICT_ATTEMPTS):
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
-            stored, stored_id = self.stored_token(user)
-            if attempt or stored_id is not None and stored_id not in [t["id"] for t in tokens or []]:
-                # Someone made tokens since the listing (the stored one, at least): look again.
-                tokens = self.hub.list_tokens(user) or []
-            decision = self.decide(spec, user, tokens, stored_id, stored.secret is not None, now)
-            keep, revoke = decision.keep, decision.revoke
-            if decision.create:
-                keep = self.create(spec, user, stored, now)
-                if keep is None:
-                    # Another run stored its token first (which also does a rotation), or ours was revoked.
-                    spec = spec._replace(state="present")
-                    continue
-                revoke = self.after_create(spec, user, tokens, keep, decision, now)
-            elif self.moved_on(user, stored, keep, revoke):
-                continue
-            if spec.state == "absent" and stored.secret is not None and not self.check \
-                    and (stored_id is None or stored_id in [t["id"] for t in revoke]):
-                self.destination.remove(user)
-            if not self.check:
-                for token in revoke:
-                    self.hub.delete_token(user, token["id"])
-            result = dict(user=user, user_created=user_created, action=decision.action,
-                          revoked=[t["id"] for t in revoke], token_id=None, expires_at=None,
-                          _before=before, _after=[plan.metadata(keep)] if keep else [])
-            if keep:
-                result.update(token_id=keep.get("id"), expires_at=keep.get("expires_at"), _info=plan.metadata(keep))
-                if self.destination is not None:
-                    result["stored_at"] = self.destination.where(user)
-            return result
-        raise UserFailure("other runs kept replacing the stored token of %s; run again when they are done" % user)
-
-    def moved_on(self, user, stored, keep, revoke):
-        """Whether the destination changed since it was read, while tokens younger than the kept one are to be
-        revoked: they may be another run's, just stored. Then decide again rather than revoke them."""
-        if self.destination is None or keep is None or not plan.younger(revoke, keep):
-            return False
-        return self.destination.read(user).version != stored.version
-
-    def create(self, spec, user, stored, now):
-        """The new token's model, stored when there is a destination.
-
-        None when another run stored its token first (ours is revoked), or revoked ours before we stored it.
-        """
-        if self.check:
-            return {"id": None, "note": spec.note, "scopes": spec.scopes,
-                    "expires_at": plan.expires_at_for(spec.expires_in, now)}
-        made = self.hub.create_token(user, spec.note, spec.scopes, spec.expires_in)
-        secret = made.pop("token")
-        self.created[user] = secret
-        self.scopes.learn(user, made)
-        if self.destination is None:
-            return made
-        try:
-            self.destination.write(user, secret, stored.version)
-        except token_destinations.DestinationConflict:
-            self.hub.delete_token(user, made["id"])
-            del self.created[user]
-            return None
-        except token_destinations.DestinationError as error:
-            raise UserFailure("token %s of %s was made but not stored (it is returned in tokens): %s"
-                              % (made["id"], user, error))
-        owner = self.hub.whoami(token=secret)
-        if not owner or owner.get("token_id") != made["id"]:
-            del self.created[user]
-            return None
-        return made
-
-    def after_create(self, spec, user, tokens, own, decision, now):
-        """Tokens to revoke once ``own`` exists (and is stored)."""
-        if self.check or spec.token_id:
-            return decision.revoke
-        if self.destination is not None:
-            return plan.settle(spec, tokens or [], own, None, now)[1] + plan.probes(tokens, spec)
-        # Without a destination, two runs may have made a token each: all of them agree on one.
-        fresh = self.hub.list_tokens(user) or []
-        winner, revoke = plan.settle(spec, fresh, own, self.scopes.expected(user)[0], now)
-        if winner == own["id"] and own["id"] in [t["id"] for t in fresh]:
-            return revoke + plan.probes(fresh, spec)
-        del self.created[user]
-        self.hub.delete_token(user, own["id"])
-        raise UserFailure("another run made a token for %s at the same time, and its token (%s) is kept; that run "
-                          "returned it (use a destination so that every run finds the stored token)" % (user, winner))
 
 
 def spec_from(params, stored):
@@ -670,32 +460,11 @@ def main():
             module.fail_json(msg="current_token is not a valid token of user %s (invalid, expired, revoked or another "
                                  "user's); omit it to manage the token by note" % users[0])
         spec = spec._replace(token_id=owner.get("token_id"))
-    run = TokenRun(module, hub, spec, destination)
-    outcome = run_batch(run, users)
+    run = TokenRun(hub, spec, destination, check=module.check_mode, create_user=params["create_user"],
+                   mask=module.no_log_values.add)
+    outcome = run.run(users)
     hub.close()
     report(module, run, outcome, users, given, single)
-
-
-def run_batch(run, users):
-    """[(user, result, error)] in the order of ``users`` (result NOT_STARTED for users not reached)."""
-    listing = run.each(run.hub.list_tokens, users)
-    if run.stopped is not None:
-        return [(user, NOT_STARTED if error is None else None, error) for user, dummy, error in listing]
-    listed = dict((user, (tokens, error)) for user, tokens, error in listing)
-    missing = [user for user in users if listed[user] == (None, None)]
-    try:
-        made, refused = run.create_users(missing)
-    except JupyterHubError as error:
-        return [(user, None, error) if user in missing else (user, NOT_STARTED, None) for user in users]
-
-    def one(user):
-        tokens, error = listed[user]
-        error = error or refused.get(user)
-        if error is not None:
-            raise error
-        return run.handle(user, [] if user in made else tokens, user in made)
-
-    return run.each(one, users)
 
 
 def report(module, run, outcome, users, given, single):

@@ -56,7 +56,7 @@ def test_each_mistake_gets_a_message_that_says_what_to_change(ansible, hub, catc
                                   ["gave an answer JupyterHub never gives", "Check api_url"]),
         "catch-all JSON server that tells a version": (
             TOKEN_MODULE, dict(api_url=catch_all[1], user="alice"),
-            ["gave an answer JupyterHub never gives when asked to list the tokens of user alice"]),
+            ["gave an answer JupyterHub never gives when asked to create 1 user"]),
         "https to a plain HTTP port": (TOKEN_MODULE, dict(api_url=plain_as_https, validate_certs=False, user="alice"),
                                        ["does not speak TLS", "Use http:// in api_url"]),
         "invalid current_token": (TOKEN_MODULE, dict(user="alice", current_token="0123456789abcdef-not-valid"),
