@@ -26,9 +26,13 @@ description:
     half-way returns the tokens it made, but a token created by a run that was killed is lost to everyone.
     Use a destination in jobs that may be stopped (AWX) or run twice at once.
   - Scopes are compared with the expansion the hub itself computes. The module learns it from a short-lived
-    check token (note O(note) followed by C([scope check])) that the hub creates with the requested scopes and
-    the module revokes at once; a batch makes one for its first user and checks every other user against it,
-    making another only for a user whose token differs.
+    check token (note O(note) followed by C([scope check]), 5 minutes of life) that the hub creates with the
+    requested scopes; a batch makes one for its first user, keeps it until the end of the run and checks every
+    other user against it, making another only for a user whose token differs. Left-over check tokens are
+    revoked by the next run.
+  - Without a destination, two runs at once may each make a token for a user. The hub numbers tokens in order,
+    so a run sees whether anyone else made tokens while it worked; then it lists its users again and all runs
+    keep the same token (the oldest), and a run whose token was not kept fails for that user and says so.
   - B(Security) the C(tokens) scope lets its holder mint tokens for every user it covers, with any scope those
     users hold, so the service token is as powerful as the users it can act for. Prefer a filtered scope such
     as C(tokens!group=notebook-users) on the service's role where possible.
