@@ -14,4 +14,4 @@ echo "oldest: $("$venv/bin/ansible" --version | awk 'NR==1')"
 # Collections (kubernetes.core, community.*, ansible.posix) come from the main venv's ansible package.
 ANSIBLE_COLLECTIONS_PATH="$ANSIBLE_COLLECTIONS_PATH:$site" PATH="$venv/bin:$PATH" \
   "$venv/bin/python" -m pytest -p no:cacheprovider -q tests/integration/test_jupyterhub_token.py \
-  tests/integration/test_jupyterhub_service.py "$@"
+  tests/integration/test_jupyterhub_service.py tests/integration/test_jupyterhub_messages.py "$@"

@@ -16,6 +16,9 @@ options:
       - The hub's REST API base, as in JupyterHub's own C(JUPYTERHUB_API_URL), for example
         C(https://hub.example.org/hub/api). A trailing slash is accepted.
       - If not set, the value of the E(JUPYTERHUB_API_URL) environment variable is used.
+      - Credentials in the URL (C(user:password@)) are refused, and never shown.
+      - The module first asks the hub for its version, so a URL that is not a JupyterHub API (a login page, a
+        server that answers anything) fails with a clear message instead of half-way.
     type: str
     required: true
   api_token:
@@ -36,13 +39,14 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer from the hub.
-    type: int
+      - Seconds to wait for each answer from the hub (more than 0).
+    type: float
     default: 60
   retries:
     description:
-      - How many times a request is retried, with exponential backoff, after a connection error, a
-        timeout of a read, HTTP 429, 502, 503 or 504 (and any 5xx for requests that are safe to repeat).
+      - How many times a request is retried (0 to 10), with exponential backoff, after a connection error, HTTP
+        429, 502, 503 or 504, and for requests that are safe to repeat also after a timeout or any 5xx. A request
+        that creates something is never repeated once it may have reached the hub.
     type: int
     default: 3
 notes:

@@ -15,16 +15,30 @@ description:
   - Manages an external service (an API or web app that uses the hub's API and is reachable under
     C(/services/<name>/)) through the runtime service API of JupyterHub 5 and later
     (C(POST) and C(DELETE /hub/api/services/<name>)). The calling token needs the C(admin:services) scope.
-  - The hub has no update call. When the live service differs from the wanted one, the module removes it
-    and adds it again, and says so (RV(replaced)); the service is briefly absent while that happens.
-  - When O(url) is set the hub waits (up to 30 s) for the URL to answer before it confirms, and adds the
-    proxy route for C(/services/<name>/) at its next route check (C(JupyterHub.last_activity_interval),
-    5 minutes by default). Keep O(timeout) above 30 s.
+  - Everything the module can check is checked before the live service is touched (the name, the URLs, the
+    token's length and that the token is not already someone else's). The hub has no update call, so when the
+    live service differs from the wanted one, the module removes it and adds it again, and says so
+    (RV(replaced)). If the hub refuses the new model, the module adds the previous service back (with its
+    token when O(service_token) is the service's current token), fails with the hub's reason and returns
+    RV(restored).
+  - B(Routing) after an add or a remove, the module asks the hub to update the proxy's routes at once
+    (C(POST /hub/api/proxy)) when the calling token has the C(proxy) scope (RV(routes_synced)). Without it,
+    the route for C(/services/<name>/) changes only at the hub's next route check (every 5 minutes by
+    default), so a removed service still gets requests until then; the module says so in RV(routing) and
+    in a warning.
+  - When O(url) is set the hub waits (up to 30 s) for the URL to answer before it confirms. Keep O(timeout)
+    above 30 s.
   - Services defined in the hub's configuration (C(JupyterHub.services), or C(hub.services) in the Zero to
     JupyterHub values) are read-only at runtime; the module reports that they are managed there.
-  - B(Permissions) a runtime service gains permissions only through O(admin) or through C(load_roles) in the
-    hub configuration; there is no REST call for roles. A C(load_roles) entry that names a service which
-    does not exist stops the hub from starting, so give roles only to services defined in the configuration.
+  - B(Users' access) a service that checks its callers with C(HubAuth) accepts a user's token only with the
+    scope C(access:services!service=<name>), and the hub puts that scope on a user's token only when a role
+    gives it to the user. Grant it in the hub configuration, for every user by redefining the default role
+    C(user) with the scopes C(self) and C(access:services!service=<name>) (in C(JupyterHub.load_roles),
+    C(z2jh_load_roles) or through the lab's C(lab_user_services)), or for a group with a role that names it.
+  - B(Permissions of the service) a runtime service gains permissions only through O(admin) or through
+    C(load_roles) in the hub configuration; there is no REST call for roles. A C(load_roles) entry that names
+    a service which does not exist stops the hub from starting, so give roles only to services defined in the
+    configuration.
 author:
   - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
@@ -39,18 +53,22 @@ attributes:
     details: The diff shows the service model, never its token.
 options:
   name:
-    description: Name of the service; it is served under C(/services/<name>/) when O(url) is set.
+    description:
+      - Name of the service; it is served under C(/services/<name>/) when O(url) is set, so it may hold only
+        letters, digits and C(. _ ~ -), and not only dots.
     type: str
     required: true
   url:
     description:
-      - URL the proxy forwards C(/services/<name>/) to, for example an in-cluster address such as
-        C(http://gdp-service.gdp.svc.cluster.local:5000). Omit for an API-only service.
+      - URL the proxy forwards C(/services/<name>/) to, an C(http://) or C(https://) URL with a host, for example
+        an in-cluster address such as C(http://gdp-service.gdp.svc.cluster.local:5000). Omit for an API-only
+        service.
     type: str
   service_token:
     description:
       - The service's own API token (at least 8 characters; generate one with C(openssl rand -hex 32)).
-        The same token must be given to the service (its E(JUPYTERHUB_API_TOKEN)).
+        The same token must be given to the service (its E(JUPYTERHUB_API_TOKEN)). A token that already
+        belongs to another user or service is refused.
       - Sent to the hub as the service's C(api_token). It is not called O(api_token) here because that
         option is the token the module authenticates with, shared by every module of the group.
       - The hub cannot show a service's token, so the module checks it by asking the hub who owns it;
@@ -95,30 +113,25 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Register the GDP service (seed 000) at runtime
+- name: Register the GDP service at runtime, with its own token shared with its Deployment
   datastack.jupyterhub.jupyterhub_service:
     api_url: https://hub.example.org/hub/api
-    api_token: "{{ services_admin_token }}"
+    api_token: "{{ services_admin_token }}"  # scopes admin:services and proxy
     name: gdp
     url: http://gdp-service.gdp-test.svc.cluster.local:5000
+    service_token: "{{ lookup('ansible.builtin.file', 'gdp.token') }}"
     info:
       description: Geo data platform
   register: gdp
 
-- name: The same, with the service's own token shared with its Deployment
-  datastack.jupyterhub.jupyterhub_service:
-    name: gdp
-    url: http://gdp-service.gdp-test.svc.cluster.local:5000
-    service_token: "{{ lookup('ansible.builtin.file', 'gdp.token') }}"
-
-- name: Check that the proxy routes to it
+- name: Check that the proxy routes to it, with a user's token that holds access:services!service=gdp
   ansible.builtin.uri:
     url: "https://hub.example.org{{ gdp.service.prefix }}tables"
     headers:
       Authorization: "token {{ user_token }}"
   no_log: true
 
-- name: Remove it
+- name: Remove it (routing follows at once with the proxy scope)
   datastack.jupyterhub.jupyterhub_service:
     name: gdp
     state: absent
@@ -146,65 +159,74 @@ differences:
   returned: always
   type: list
   elements: str
+routes_synced:
+  description: Whether the proxy's routes were updated at once after a change (the token has the C(proxy) scope).
+  returned: when the service was added, replaced or removed
+  type: bool
+routing:
+  description: When the proxy's route for C(/services/<name>/) follows the change, in words.
+  returned: when the service was added, replaced or removed
+  type: str
+restored:
+  description: The hub refused the new model and the previous service was added back (the task fails).
+  returned: when that happened
+  type: bool
 """
 
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_api import (
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_service_plan as plan
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import (
+    REFUSED,
+    SERVER,
     JupyterHubError,
-    JupyterHubModule,
 )
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_module import JupyterHubModule
 
-# Keys JupyterHub 5/6 accepts for a runtime service; anything else is a 400 (NOTES.md).
-RUNTIME_SERVICE_KEYS = frozenset([
-    "name", "admin", "url", "oauth_client_allowed_scopes", "api_token", "info", "display",
-    "oauth_no_confirm", "oauth_client_id", "oauth_redirect_uri",
-])
-COMPARED_FIELDS = ("url", "display", "info", "admin")
-MIN_TOKEN_LENGTH = 8
+ROUTING_SYNCED = "the proxy's routes were updated at once"
+ROUTING_LATER = ("the token lacks the proxy scope, so the proxy's route for /services/<name>/ changes at the hub's next "
+                 "route check (JupyterHub.last_activity_interval, 5 minutes by default)")
 
 
-def build_body(params):
-    """The POST body from the module's options; refuses what the hub would refuse."""
-    body = dict(display=params["display"], info=params["info"] or {}, admin=params["admin"])
-    if params.get("service_token") is not None:
-        body["api_token"] = params["service_token"]
-    for key in ("url", "oauth_client_allowed_scopes", "oauth_no_confirm", "oauth_redirect_uri",
-                "oauth_client_id"):
-        if params.get(key) is not None:
-            body[key] = params[key]
-    unknown = set(body) - RUNTIME_SERVICE_KEYS
-    if unknown:
-        raise ValueError("JupyterHub does not accept %s for a runtime service" % ", ".join(sorted(unknown)))
-    token = body.get("api_token")
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
-        # JupyterHub 6.1 answers 500 and keeps a half-made service in memory for such a token.
-        raise ValueError("service_token must be at least %d characters long (the hub fails on shorter ones); "
-                         "generate one with `openssl rand -hex 32`" % MIN_TOKEN_LENGTH)
-    return body
+def spec_from(params):
+    return plan.ServiceSpec(**dict((field, params[field]) for field in plan.ServiceSpec._fields))
 
 
-def differences(live, body):
-    """Fields of ``body`` that the live model shows differently."""
-    out = []
-    for field in COMPARED_FIELDS:
-        wanted = body.get(field, "" if field == "url" else None)
-        have = live.get(field)
-        if field == "url":
-            wanted, have = (wanted or "").rstrip("/"), (have or "").rstrip("/")
-        if wanted != have:
-            out.append(field)
-    return out
-
-
-def token_belongs_to(hub, token, name):
-    try:
-        owner = hub.whoami(token=token)
-    except JupyterHubError:
+def token_is_the_services(hub, token, name):
+    """Whether ``token`` authenticates as service ``name`` (None without a token); fails if it is someone else's."""
+    if token is None:
+        return None
+    owner = hub.whoami(token=token)
+    if owner is None:
         return False
-    return owner.get("kind") == "service" and owner.get("name") == name
+    if owner.get("kind") == "service" and owner.get("name") == name:
+        return True
+    raise JupyterHubError(REFUSED, "service_token is already the token of %s %s: the hub would fail half-way; "
+                          "give the service a token of its own" % (owner.get("kind"), owner.get("name")))
 
 
-def visible(model):
-    return dict((k, v) for k, v in (model or {}).items() if k not in ("api_token",))
+def apply(module, hub, spec, live, decided, result):
+    """Make the hub match ``decided``; an add the hub refuses brings the old service back."""
+    if decided.action in ("remove", "replace"):
+        hub.delete_service(spec.name)
+    if decided.action == "remove":
+        return None
+    try:
+        return hub.create_service(spec.name, decided.body)
+    except JupyterHubError as error:
+        if live is None or error.kind not in (REFUSED, SERVER):
+            raise
+        # Keep the token when it is known to be the old service's (it was given and it authenticated).
+        token = spec.service_token if "service_token" not in decided.differences else None
+        try:
+            hub.create_service(spec.name, plan.restore_body(live, token))
+        except JupyterHubError as again:
+            module.fail_json(msg="%s. Adding the previous service %s back failed too: %s" % (
+                module.explain(error), spec.name, module.explain(again)), **result)
+        hub.sync_proxy()
+        result["restored"] = True
+        module.fail_json(msg="%s. The previous service %s was added back%s." % (
+            module.explain(error), spec.name,
+            "" if token else " without its token (the hub cannot show it; give service_token to keep it)"),
+            **result)
 
 
 def main():
@@ -225,49 +247,31 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    name = params["name"]
-    if not name or "/" in name or name != name.strip():
-        module.fail_json(msg="invalid service name %r: use a non-empty name without '/' or surrounding spaces"
-                         % name)
-    try:
-        body = build_body(params) if params["state"] == "present" else None
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    hub = module.hub
+    spec = spec_from(module.params)
+    problems = plan.problems(spec)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    hub = module.connect()
     result = dict(changed=False, replaced=False, differences=[])
     try:
-        live = hub.get_service(name)
-        if params["state"] == "absent":
-            if live is not None:
-                result["changed"] = True
-                if not module.check_mode:
-                    hub.delete_service(name)
-            result["diff"] = dict(before=visible(live), after={})
-            module.exit_json(**result)
-        diffs = differences(live, body) if live is not None else ["exists"]
-        if live is not None and body.get("api_token") and not token_belongs_to(hub, body["api_token"], name):
-            diffs.append("service_token")
-        if live is not None and params["force"] and not diffs:
-            diffs.append("force")
-        result["differences"] = diffs
-        after = live
-        if diffs:
-            result["changed"] = True
-            result["replaced"] = live is not None
-            expected = dict(visible(live), **dict((k, v) for k, v in body.items() if k in COMPARED_FIELDS))
-            expected["name"] = name
-            after = expected
-            if not module.check_mode:
-                if live is not None:
-                    hub.delete_service(name)
-                after = hub.create_service(name, body)
-        result["service"] = visible(after)
-        result["diff"] = dict(before=visible(live), after=visible(after))
+        live = hub.get_service(spec.name)
+        owned = token_is_the_services(hub, spec.service_token, spec.name) if live is not None else None
+        decided = plan.plan(spec, live, owned)
+        result.update(changed=decided.action != "none", replaced=decided.action == "replace",
+                      differences=decided.differences)
+        after = decided.expected
+        if decided.action != "none" and not module.check_mode:
+            after = apply(module, hub, spec, live, decided, result)
+            result["routes_synced"] = hub.sync_proxy()
+            result["routing"] = ROUTING_SYNCED if result["routes_synced"] else ROUTING_LATER.replace("<name>", spec.name)
+            if not result["routes_synced"]:
+                module.warn(result["routing"])
+        if spec.state == "present":
+            result["service"] = plan.visible(after)
+        result["diff"] = dict(before=plan.visible(live), after=plan.visible(after))
     except JupyterHubError as error:
         module.fail_hub(error, **result)
-    finally:
-        hub.close()
+    hub.close()
     module.exit_json(**result)
 
 

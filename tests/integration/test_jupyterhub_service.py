@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.fixtures.procs import free_port, wait_for
+from tests.fixtures.procs import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -61,9 +61,9 @@ def test_add_keep_replace_remove(ansible, hub, backend):
     # The service's own token now identifies it, and the proxy routes /services/<name>/ to the backend.
     owner = requests.get(hub.api_url + "/user", headers={"Authorization": "token " + token}, timeout=10).json()
     assert owner["kind"] == "service" and owner["name"] == svc
-    # The hub adds the proxy route at its next activity check (every 2 s in the test hub).
-    routed = wait_for(lambda: _route_answer(hub.url + first["service"]["prefix"] + "tables"), 30, "service route")
-    assert routed == {"tables": ["a", "b"]}
+    # The token has the proxy scope, so the route is there at once (the hub's own check runs every 5 minutes).
+    assert first["routes_synced"] is True, first
+    assert _route_answer(hub.url + first["service"]["prefix"] + "tables") == {"tables": ["a", "b"]}
 
     second, run = ansible.module(MODULE, args)
     assert second["changed"] is False and second["differences"] == [], run
@@ -76,8 +76,10 @@ def test_add_keep_replace_remove(ansible, hub, backend):
     assert new_token["changed"] and new_token["differences"] == ["service_token"], run
 
     removed, run = ansible.module(MODULE, dict(conn(hub), name=svc, state="absent"))
-    assert removed["changed"], run
+    assert removed["changed"] and removed["routes_synced"], run
     assert hub.api("GET", "/services/%s" % svc, token=hub.services_token).status_code == 404
+    # A removed service gets no more traffic through the proxy.
+    assert _route_answer(hub.url + first["service"]["prefix"] + "tables") is None
     again, run = ansible.module(MODULE, dict(conn(hub), name=svc, state="absent"))
     assert again["changed"] is False
 
@@ -108,7 +110,7 @@ def test_short_token_is_refused_before_sending(ansible, hub):
 def test_service_from_the_hub_configuration_is_reported_as_such(ansible, hub):
     result, run = ansible.module(MODULE, dict(conn(hub), name="config-service", state="absent"))
     assert result["failed"]
-    assert "managed in the hub configuration" in result["msg"], result["msg"]
+    assert "defined in the hub's configuration" in result["msg"] and "another name" in result["msg"], result["msg"]
 
 
 def test_token_without_admin_services_names_the_scope(ansible, hub):
@@ -122,3 +124,53 @@ def test_unknown_option_is_refused_by_the_argument_spec(ansible, hub):
     result, run = ansible.module(MODULE, dict(conn(hub), name=name(), command=["sleep", "1"]))
     assert result["failed"]
     assert "command" in result["msg"] and "Unsupported parameters" in result["msg"]
+
+
+def test_without_the_proxy_scope_the_result_says_when_routes_change(ansible, hub, backend):
+    svc = name()
+    args = dict(conn(hub, token=hub.services_noproxy_token), name=svc, url=backend)
+    added, run = ansible.module(MODULE, args)
+    assert added["changed"] and added["routes_synced"] is False, run
+    assert "lacks the proxy scope" in added["routing"] and "/services/%s/" % svc in added["routing"]
+    assert any("lacks the proxy scope" in w for w in added.get("warnings", []))
+    ansible.module(MODULE, dict(args, state="absent"))
+
+
+def test_an_invalid_update_leaves_the_running_service_alone(ansible, hub, backend):
+    svc, token = name(), secrets.token_hex(16)
+    args = dict(conn(hub), name=svc, url=backend, service_token=token)
+    first, run = ansible.module(MODULE, args)
+    assert first["changed"], run
+    broken, run = ansible.module(MODULE, dict(args, url="not a url"))
+    assert broken["failed"] and "is not an http:// or https:// URL" in broken["msg"], broken["msg"]
+    # Checked before anything was touched: the service, its token and its route still work.
+    assert hub.api("GET", "/services/%s" % svc, token=hub.services_token).json()["url"] == backend
+    assert hub.api("GET", "/user", token=token).json()["name"] == svc
+    assert _route_answer(hub.url + "/services/%s/tables" % svc) == {"tables": ["a", "b"]}
+
+
+def test_a_model_the_hub_refuses_brings_the_old_service_back(ansible, hub, backend):
+    svc, token = name(), secrets.token_hex(16)
+    args = dict(conn(hub), name=svc, url=backend, service_token=token, info={"v": "1"})
+    first, run = ansible.module(MODULE, args)
+    assert first["changed"], run
+    # Valid on its face, refused by the hub: the caller does not hold the scopes it would give the service.
+    refused, run = ansible.module(MODULE, dict(args, info={"v": "2"}, oauth_client_allowed_scopes=["admin:users"]))
+    assert refused["failed"] and refused["restored"] is True, run
+    assert "Not assigning requested scopes" in refused["msg"] and "was added back" in refused["msg"], refused["msg"]
+    assert token not in run.output
+    model = hub.api("GET", "/services/%s" % svc, token=hub.services_token).json()
+    assert model["url"] == backend and model["info"] == {"v": "1"}
+    assert hub.api("GET", "/user", token=token).json()["name"] == svc
+    assert _route_answer(hub.url + "/services/%s/tables" % svc) == {"tables": ["a", "b"]}
+
+
+def test_a_token_that_belongs_to_someone_else_is_refused_before_any_change(ansible, hub, backend):
+    svc = name()
+    args = dict(conn(hub), name=svc, url=backend, service_token=secrets.token_hex(16))
+    first, run = ansible.module(MODULE, args)
+    assert first["changed"], run
+    taken, run = ansible.module(MODULE, dict(args, service_token=hub.powerless_token))
+    assert taken["failed"] and "already the token of service powerless" in taken["msg"], taken["msg"]
+    assert hub.powerless_token not in run.output
+    assert hub.api("GET", "/services/%s" % svc, token=hub.services_token).status_code == 200

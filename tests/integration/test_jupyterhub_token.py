@@ -61,7 +61,7 @@ def test_token_close_to_expiry_is_renewed(ansible, hub):
     args = dict(conn(hub), user=user, expires_in=120, note="short")
     first, run = ansible.module(MODULE, args)
     assert first["changed"], run
-    renewed, run = ansible.module(MODULE, dict(args, renew_before=600))
+    renewed, run = ansible.module(MODULE, dict(args, expires_in=3600, renew_before=600))
     assert renewed["changed"] and renewed["results"][0]["action"] == "replaced", run
     assert renewed["token_info"]["id"] != first["token_info"]["id"]
 
@@ -118,7 +118,7 @@ def test_check_mode_changes_nothing_and_diff_shows_metadata_only(ansible, hub):
     assert hub.api("GET", "/users/%s" % user).status_code == 404
     created, run = ansible.module(MODULE, args, diff=True)
     diff = created["diff"]
-    assert diff["before"] == [] and diff["after"][0]["note"] == "checked"
+    assert diff["before"] == {"user": user, "tokens": []} and diff["after"]["tokens"][0]["note"] == "checked"
     assert created["token"] not in str(diff)
     rotate_check, run = ansible.module(MODULE, dict(args, state="rotated"), check=True)
     assert rotate_check["changed"] is True
@@ -154,7 +154,8 @@ def test_unknown_user_without_create_user_is_a_clear_error(ansible, hub):
     user = fresh_user("ghost")
     result, run = ansible.module(MODULE, dict(conn(hub), user=user, create_user=False))
     assert result["failed"]
-    assert result["msg"] == "user %s does not exist; create it first or set create_user=true" % user
+    assert result["msg"] == "not done; user %s does not exist: create it first or set create_user=true" % user
+    assert result["not_done"] == [user] and result["results"][0]["action"] == "failed"
     assert "Traceback" not in run.output
 
 
@@ -162,20 +163,21 @@ def test_unknown_user_without_create_user_is_a_clear_error(ansible, hub):
 def test_invalid_user_name_is_refused_before_any_call(ansible, hub, name):
     result, run = ansible.module(MODULE, dict(conn(hub), user=name))
     assert result["failed"]
-    assert "invalid user name" in result["msg"] and "'/'" in result["msg"]
+    assert result["msg"].startswith("invalid user name %r" % name) and "'/'" in result["msg"], result["msg"]
 
 
 def test_wrong_token_says_the_token_was_rejected(ansible, hub):
     result, run = ansible.module(MODULE, dict(conn(hub, token="not-a-real-token-0123456789"), user="alice"))
     assert result["failed"]
-    assert "rejected the API token" in result["msg"]
+    assert "rejected the token" in result["msg"] and "Check api_token" in result["msg"], result["msg"]
     assert "not-a-real-token-0123456789" not in run.output
 
 
 def test_missing_scope_is_named(ansible, hub):
     result, run = ansible.module(MODULE, dict(conn(hub, token=hub.powerless_token), user="alice"))
     assert result["failed"]
-    assert "lacks the scope" in result["msg"] and "read:tokens" in result["msg"], result["msg"]
+    assert "lacks the scope admin:users" in result["msg"], result["msg"]
+    assert "load_roles" in result["msg"]
     assert hub.powerless_token not in run.output
 
 
@@ -185,13 +187,14 @@ def test_hub_down_is_a_clear_error_without_traceback(ansible, hub):
     result, run = ansible.module(MODULE, dict(api_url=url, api_token=hub.admin_token, user="alice", retries=1))
     assert result["failed"]
     assert "cannot connect to JupyterHub" in result["msg"] and "connection refused" in result["msg"]
+    assert "Check api_url" in result["msg"]
     assert "Traceback" not in run.output
 
 
 def test_not_the_api_base_is_explained(ansible, hub):
     result, run = ansible.module(MODULE, dict(conn(hub), api_url=hub.url + "/hub/login", user="alice"))
     assert result["failed"]
-    assert "not JSON" in result["msg"] and "/hub/api" in result["msg"], result["msg"]
+    assert "not JupyterHub's JSON" in result["msg"] and "/hub/api" in result["msg"], result["msg"]
 
 
 def test_env_fallback_and_module_defaults_group(ansible, hub):
@@ -226,3 +229,145 @@ def test_nothing_secret_in_verbose_output(ansible, hub):
     assert len(issued) > 20
     assert issued not in run.output
     assert hub.admin_token not in run.output
+
+
+def managed(hub, user, note):
+    return [t for t in hub.tokens(user) if t["note"] == note]
+
+
+# Every scope form of the hub's documentation, in the shape the hub accepts for a token of user {u}.
+SCOPE_FORMS = [
+    None,
+    [],
+    ["self"],
+    ["inherit"],
+    ["access:servers!user={u}"],
+    ["access:servers!user"],
+    ["access:servers!server={u}/"],
+    ["read:users!user={u}"],
+    ["read:users:name!user={u}"],
+    ["users:activity!user"],
+    ["servers!user={u}", "read:users:activity!user={u}"],
+    ["access:servers!user={u}", "self"],
+]
+
+
+def scope_play(hub, prefix, forms):
+    """One play with a task per scope form, each for its own user (one ansible-playbook run for all)."""
+    tasks = []
+    for index, form in enumerate(forms):
+        user = "%s-%d" % (prefix, index)
+        args = dict(conn(hub), user=user, note="forms")
+        if form is not None:
+            args["scopes"] = [scope.format(u=user) for scope in form]
+        tasks.append({"name": "form %d" % index, MODULE: args, "no_log": True})
+    return [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+
+
+def test_every_scope_form_is_kept_on_the_second_run(ansible, hub):
+    """The hub adds the owner's identity scopes and subscopes; an unchanged request must not replace."""
+    prefix = fresh_user("forms")
+    first = ansible.playbook(scope_play(hub, prefix, SCOPE_FORMS))
+    assert first.rc == 0, first
+    second = ansible.playbook(scope_play(hub, prefix, SCOPE_FORMS))
+    assert second.rc == 0, second
+    for index, form in enumerate(SCOPE_FORMS):
+        user = "%s-%d" % (prefix, index)
+        assert second.task("form %d" % index)["changed"] is False, (form, second.task("form %d" % index))
+        assert len(managed(hub, user, "forms")) == 1, form
+
+
+def test_scopes_are_compared_in_both_directions(ansible, hub):
+    """[] after the default scopes, self after access:servers, and back: each is a change."""
+    user = fresh_user("dirs")
+    steps = [None, [], ["access:servers!user=%s" % user], ["self"], ["access:servers!user=%s" % user]]
+    previous = None
+    for scopes in steps:
+        args = dict(conn(hub), user=user, note="dirs")
+        if scopes is not None:
+            args["scopes"] = scopes
+        result, run = ansible.module(MODULE, args)
+        assert result["changed"] is True, (scopes, run)
+        assert result["results"][0]["action"] == ("created" if previous is None else "replaced"), scopes
+        assert whoami(hub, result["token"]).status_code == 200
+        if previous is not None:
+            assert whoami(hub, previous).status_code == 403
+        previous = result["token"]
+    assert [set(t["scopes"]) for t in managed(hub, user, "dirs")] == [
+        {"access:servers!user=%s" % user, "read:users:name!user=%s" % user, "read:users:groups!user=%s" % user}]
+
+
+def test_names_are_normalised_as_the_hub_does(ansible, hub):
+    """The hub lower-cases names in bulk creation: results and reruns follow the hub's name."""
+    tag = uuid.uuid4().hex[:6]
+    given = ["Mixed-%s" % tag, "other-%s" % tag]
+    args = dict(conn(hub), users=given, note="names")
+    first, run = ansible.module(MODULE, args, no_log=False)
+    assert first["changed"] and not first.get("failed"), run
+    mixed = given[0].lower()
+    assert sorted(first["tokens"]) == sorted([mixed, given[1]])
+    assert first["results"][0]["user"] == mixed and first["results"][0]["requested"] == given[0]
+    assert whoami(hub, first["tokens"][mixed]).json()["name"] == mixed
+    assert hub.api("GET", "/users/%s" % given[0]).status_code == 404
+    again, run = ansible.module(MODULE, args)
+    assert again["changed"] is False, run
+    assert [r["user_created"] for r in again["results"]] == [False, False]
+    assert [len(managed(hub, name, "names")) for name in (mixed, given[1])] == [1, 1]
+    single, run = ansible.module(MODULE, dict(conn(hub), user=given[0], note="names"))
+    assert single["changed"] is False and single["results"][0]["user"] == mixed, run
+    assert hub.api("GET", "/users/%s" % given[0]).status_code == 404
+
+
+def test_lifetimes_are_validated_before_any_call(ansible, hub):
+    user = fresh_user("life")
+    cases = {
+        "renew_before equal to expires_in": (dict(expires_in=3600, renew_before=3600), "renew_before (3600) must be less"),
+        "renew_before above expires_in": (dict(expires_in=60, renew_before=600), "must be less than expires_in"),
+        "huge expires_in": (dict(expires_in=10 ** 12), "expires_in must be between 1 and 3153600000"),
+        "boolean expires_in": (dict(expires_in=True), "a boolean is not a number of seconds"),
+        "expires_in with a unit": (dict(expires_in="30d"), "'30d' is not a whole number of seconds"),
+        "text expires_in": (dict(expires_in="abc"), "'abc' is not a whole number of seconds"),
+        "negative expires_in": (dict(expires_in=-5), "expires_in must be between 1"),
+        "negative renew_before": (dict(renew_before=-1), "renew_before must be 0 or more"),
+    }
+    tasks = [{"name": name, MODULE: dict(conn(hub), user=user, note="life", **args), "ignore_errors": True}
+             for name, (args, dummy) in cases.items()]
+    run = ansible.playbook([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
+    for name, (dummy, message) in cases.items():
+        result = run.task(name)
+        assert result.get("failed") and message in result["msg"], (name, result.get("msg"))
+    assert hub.api("GET", "/users/%s" % user).status_code == 404
+    assert "Traceback" not in run.output
+
+
+def test_diff_of_a_single_user_works_with_the_default_callback(ansible, hub):
+    user = fresh_user("diff")
+    play = [{"hosts": "localhost", "gather_facts": False,
+             "tasks": [{"name": "diffed", MODULE: dict(conn(hub), user=user, note="diff"), "no_log": False,
+                        "register": "issued"},
+                       {"name": "rotated", MODULE: dict(conn(hub), user=user, note="diff", state="rotated")}]}]
+    run = ansible.playbook(play, diff=True, json_output=False)
+    assert run.rc == 0, run.output[-3000:]
+    assert "splitlines" not in run.output and "ERROR" not in run.output
+    assert '"note": "diff"' in run.output
+
+
+def test_two_identical_batches_at_once_leave_one_token_per_user(ansible, hub):
+    """Without a destination every run agrees on one token per user; the other run says it lost that user."""
+    users = [fresh_user("twice") for dummy in range(30)]
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "under test", "ignore_errors": True,
+        MODULE: dict(conn(hub), users=users, note="twice", scopes=["self"], expires_in=3600)}]}]
+    runs = [ansible.start(play) for dummy in range(2)]
+    results = [ansible.finish(proc).task("under test") for proc in runs]
+    returned = {}
+    for result in results:
+        returned.update(result.get("tokens") or {})
+    for user in users:
+        [token] = managed(hub, user, "twice")
+        # The surviving token is one that a run returned.
+        assert whoami(hub, returned[user]).json()["token_id"] == token["id"]
+    lost = [u for r in results for u in r["not_done"]]
+    assert len(lost) == len(set(lost))
+    again, run = ansible.module(MODULE, dict(conn(hub), users=users, note="twice", scopes=["self"], expires_in=3600))
+    assert again["changed"] is False, run

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import secrets
 import stat
 import subprocess
 import sys
@@ -12,13 +13,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.procs import free_port
+from tests.fixtures.procs import free_port, start, stop, wait_for
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 DAEMON = REPO / "roles" / "lab" / "files" / "lab_daemon.py"
 LAB_PLAYBOOK = "playbooks/lab.yml"
+HUBAUTH_SERVICE = REPO / "tests" / "fixtures" / "services" / "hubauth_service.py"
+# A service every lab user may call (lab_user_services); the test registers it at runtime.
+SERVICE = "hubauth-demo"
 
 
 def alive(pid):
@@ -53,6 +57,7 @@ class Lab:
             "lab_proxy_api_port": free_port(),
             "lab_vault_port": free_port(),
             "lab_token_user": "alice",
+            "lab_user_services": [SERVICE],
         }
         self.vars.update(extra)
         self.url = "http://127.0.0.1:%d" % self.port
@@ -120,13 +125,46 @@ def test_secrets_are_private_files_and_not_in_config(lab):
     assert lab.service_token not in lab.first.output
 
 
-def test_admin_service_has_the_role_of_the_reference_deployment(lab):
+def test_admin_service_can_do_what_the_day2_examples_do(lab):
     answer = lab.api("GET", "/user")
     assert answer.status_code == 200, answer.text
     model = answer.json()
     assert model["kind"] == "service" and model["name"] == "admin-service"
-    assert {"admin:users", "tokens", "admin:servers"} <= set(model["scopes"])
-    assert "admin:services" not in model["scopes"]
+    assert {"admin:users", "tokens", "admin:servers", "admin:services", "proxy"} <= set(model["scopes"])
+
+
+def test_summary_says_how_to_log_in(lab):
+    shown = role_task(lab.first, "Show where the lab is")["msg"]
+    assert any(line.startswith("Log in at %s/hub/login with any user name and any password" % lab.url)
+               for line in shown), shown
+
+
+def test_users_reach_a_hubauth_service_registered_like_the_readme_does(lab, tmp_path):
+    """The README's day-2 example in the lab: register a service at runtime, call it with a user's token."""
+    port = free_port()
+    service_token = secrets.token_hex(24)
+    env = dict(os.environ, JUPYTERHUB_API_URL=lab.api_url, JUPYTERHUB_API_TOKEN=service_token,
+               JUPYTERHUB_SERVICE_NAME=SERVICE, JUPYTERHUB_SERVICE_PREFIX="/services/%s/" % SERVICE,
+               SERVICE_PORT=str(port))
+    proc = start([sys.executable, str(HUBAUTH_SERVICE)], tmp_path / "service.log", env=env)
+    try:
+        wait_for(lambda: requests.get("http://127.0.0.1:%d/services/%s/" % (port, SERVICE), timeout=2,
+                                      allow_redirects=False).status_code in (302, 403), 30, "service", proc)
+        registered, run = lab.ansible.module("datastack.jupyterhub.jupyterhub_service", {
+            "api_url": lab.api_url, "api_token": lab.service_token, "name": SERVICE,
+            "url": "http://127.0.0.1:%d" % port, "service_token": service_token})
+        assert registered["changed"] and registered["routes_synced"] is True, run
+        alice = lab.user_token_file.read_text().strip()
+        answer = requests.get("%s/services/%s/tables" % (lab.url, SERVICE), timeout=10,
+                              headers={"Authorization": "token " + alice}, allow_redirects=False)
+        assert answer.status_code == 200 and answer.json() == {"name": "alice"}, answer.text
+        # A token of the same user without the access scope is refused by HubAuth.
+        narrow = lab.api("POST", "/users/alice/tokens", json={"note": "narrow", "scopes": ["self"]}).json()["token"]
+        refused = requests.get("%s/services/%s/tables" % (lab.url, SERVICE), timeout=10,
+                               headers={"Authorization": "token " + narrow}, allow_redirects=False)
+        assert refused.status_code == 403
+    finally:
+        stop(proc)
 
 
 def test_token_file_works_against_the_hub_as_that_user_only(lab):

@@ -7,6 +7,7 @@ real hub and proxy without installing jupyter-mcp-server.
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,14 @@ def test_running_server_with_answering_endpoint(ansible, mcp_lab, tmp_path):
         assert any(line.startswith("MCP endpoint status: NOT ANSWERING (HTTP 403") for line in report(refused))
     finally:
         mcp_lab.api("DELETE", "/users/alice/server")
+
+
+def test_relative_paths_are_refused(ansible, hub, tmp_path):
+    """Ansible runs tasks in the playbook's directory: a relative mcp_file would be written into the collection."""
+    env = {"JUPYTERHUB_API_URL": hub.api_url, "JUPYTERHUB_API_TOKEN": hub.admin_token}
+    for extra in ({"mcp_file": ".mcp.json"}, {"mcp_file": str(tmp_path / ".mcp.json"), "token_file": "alice.token"}):
+        result = ansible.playbook(PLAYBOOK, extra_vars=dict(user="alice", **extra), env=env, cwd=tmp_path)
+        assert result.rc != 0, result
+        assert "absolute paths for mcp_file and token_file" in result.output
+    assert not list(tmp_path.glob("*.json"))
+    assert not list((Path(__file__).resolve().parents[2] / "playbooks").glob("*.json"))

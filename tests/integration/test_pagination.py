@@ -5,7 +5,7 @@ import uuid
 import pytest
 import requests
 
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_api import JupyterHubClient
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import JupyterHubClient
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,111 @@
+"""jupyterhub_token when the hub stalls or dies in the middle of a batch (a hub of its own, not the shared one)."""
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from tests.fixtures.jupyterhub import Hub
+
+pytestmark = pytest.mark.integration
+
+MODULE = "datastack.jupyterhub.jupyterhub_token"
+USERS = 60
+
+
+@pytest.fixture(scope="module")
+def fault_hub(tmp_path_factory):
+    running = Hub(tmp_path_factory.mktemp("fault-hub"))
+    running.start()
+    yield running
+    running.resume()
+    running.stop()
+
+
+def batch_play(hub, users, directory, **extra):
+    args = dict(api_url=hub.api_url, api_token=hub.admin_token, users=users, note="faults", scopes=["self"],
+                expires_in=3600, timeout=2, retries=0, destination={"file": {"directory": str(directory)}})
+    args.update(extra)
+    # Without no_log so that the test can read the result; these are a throwaway hub's tokens.
+    return [{"hosts": "localhost", "gather_facts": False,
+             "tasks": [{"name": "under test", MODULE: args, "ignore_errors": True}]}]
+
+
+def wait_for_files(directory, count, proc):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(directory.glob("*.token"))) >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the batch did not store %d tokens in time" % count)
+
+
+def token_id_of(hub, secret):
+    answer = requests.get(hub.api_url + "/user", headers={"Authorization": "token " + secret}, timeout=10)
+    return answer.json().get("token_id") if answer.status_code == 200 else None
+
+
+def check_one_stored_token_each(hub, users, directory):
+    for user in users:
+        tokens = [t for t in hub.tokens(user) if t["note"] == "faults"]
+        assert len(tokens) == 1, (user, tokens)
+        secret = (directory / ("%s.token" % user)).read_text().strip()
+        assert token_id_of(hub, secret) == tokens[0]["id"], user
+
+
+def check_failure_report(result, users, directory):
+    assert result.get("failed"), result
+    done, not_done = result["done"], result["not_done"]
+    assert sorted(done + not_done) == sorted(users) and done and not_done, result["msg"]
+    assert result["msg"].startswith("%d of %d users done" % (len(done), len(users))), result["msg"]
+    # Every token the run made is returned, and each done user's token is stored.
+    for user in done:
+        assert (directory / ("%s.token" % user)).exists(), user
+    stored = set(p.name[:-len(".token")] for p in directory.glob("*.token"))
+    assert stored <= set(result["tokens"])
+
+
+def interrupted_batch(ansible, hub, tmp_path, prefix, fault):
+    """A batch that ``fault`` interrupts once 10 tokens are stored: (users, directory, result, seconds to fail)."""
+    users = ["%s-%s-%02d" % (prefix, uuid.uuid4().hex[:4], i) for i in range(USERS)]
+    directory = tmp_path / "tokens"
+    proc = ansible.start(batch_play(hub, users, directory))
+    wait_for_files(directory, 10, proc)
+    fault()
+    started = time.monotonic()
+    result = ansible.finish(proc).task("under test")
+    check_failure_report(result, users, directory)
+    return users, directory, result, time.monotonic() - started
+
+
+def rerun_leaves_one_stored_token_each(ansible, hub, users, directory):
+    rerun = ansible.playbook(batch_play(hub, users, directory, timeout=30))
+    assert not rerun.task("under test").get("failed"), rerun
+    check_one_stored_token_each(hub, users, directory)
+
+
+def test_hub_stalled_past_the_timeout(ansible, fault_hub, tmp_path):
+    try:
+        users, directory, result, failed_after = interrupted_batch(ansible, fault_hub, tmp_path, "stall",
+                                                                   fault_hub.pause)
+    finally:
+        fault_hub.resume()
+    assert "did not answer within 2 s" in result["msg"] and "Raise timeout" in result["msg"], result["msg"]
+    assert failed_after < 30, failed_after
+    rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)
+
+
+def test_hub_killed_mid_batch_and_the_proxy_answering_for_it(ansible, fault_hub, tmp_path):
+    try:
+        users, directory, result, dummy = interrupted_batch(ansible, fault_hub, tmp_path, "dead",
+                                                            fault_hub.kill_hub_only)
+        # The proxy still runs and answers 503 for the dead hub: say that, not "check api_url".
+        alone, run = ansible.module(MODULE, dict(api_url=fault_hub.api_url, api_token=fault_hub.admin_token,
+                                                 user="someone", retries=0))
+        assert "HTTP 503" in alone["msg"] and "the hub behind it is down" in alone["msg"], alone["msg"]
+        assert "Start the hub" in alone["msg"]
+    finally:
+        if fault_hub.proc.poll() is not None:
+            fault_hub.start()
+    rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)
