@@ -1,5 +1,6 @@
 """jupyterhub_token writes each token where it is used: 0600 files and Vault KV v2, against real servers."""
 
+import base64
 import os
 import signal
 import stat
@@ -203,3 +204,48 @@ def test_destination_mistakes_are_clear_errors(ansible, hub, openbao, tmp_path):
         result = run.task(name)
         assert result.get("failed") and message in result["msg"], (name, result.get("msg"))
     assert "s.wrong-token-x1" not in run.output and "Traceback" not in run.output
+
+
+def test_kubernetes_secret_destination_on_the_control_plane(ansible, hub, cluster, tmp_path):
+    """Secrets on a real API server: created, checked and kept on a rerun, replaced when the stored token is
+    revoked, other keys of the Secret kept, and a name the namespace cannot hold refused."""
+    namespace = fresh("tokens")
+    cluster.kubectl("create", "namespace", namespace)
+    users = [fresh("k8s").replace("-", "") for dummy in range(2)]  # '-' would be escaped in the name
+    destination = {"kubernetes_secret": {"namespace": namespace, "name": "hub-token-{user}"}}
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "under test", "no_log": True,
+        MODULE: dict(conn(hub), users=users, note="k8s", scopes=["self"], expires_in=3600,
+                     destination=destination)}]}]
+
+    def secret_of(user):
+        found = cluster.get("secret", "hub-token-" + user, namespace)
+        return base64.b64decode(found["data"]["token"]).decode()
+
+    first = ansible.playbook(play, env=cluster.env)
+    assert first.rc == 0, first
+    assert_one_stored_token(hub, users, "k8s", secret_of)
+    labels = cluster.get("secret", "hub-token-" + users[0], namespace)["metadata"]["labels"]
+    assert labels.get("app.kubernetes.io/managed-by"), labels
+    stored = dict((user, secret_of(user)) for user in users)
+    cluster.kubectl("patch", "secret", "hub-token-" + users[0], "-n", namespace, "--type=merge",
+                    "-p", '{"stringData": {"note": "kept"}}')
+
+    again = ansible.playbook(play, env=cluster.env, verbosity=4, json_output=False)
+    assert again.rc == 0 and "changed=0" in again.output, again.output[-3000:]
+    assert dict((user, secret_of(user)) for user in users) == stored
+    for secret in list(stored.values()) + [hub.admin_token]:
+        assert secret not in again.output
+
+    # The stored token stops working (revoked on the hub): the rerun replaces it and keeps the Secret's other key.
+    hub.api("DELETE", "/users/%s/tokens/%s" % (users[0], managed(hub, users[0], "k8s")[0]["id"]))
+    third = ansible.playbook(play, env=cluster.env)
+    assert third.rc == 0, third
+    assert_one_stored_token(hub, users, "k8s", secret_of)
+    assert secret_of(users[0]) != stored[users[0]] and secret_of(users[1]) == stored[users[1]]
+    kept = cluster.get("secret", "hub-token-" + users[0], namespace)["data"]["note"]
+    assert base64.b64decode(kept).decode() == "kept"
+
+    refused, dummy = ansible.module(MODULE, dict(conn(hub), user=users[0], note="k8s", destination={
+        "kubernetes_secret": {"namespace": namespace, "name": "Bad_Name-{user}"}}), env=cluster.env)
+    assert refused.get("failed") and "Bad_Name" in refused["msg"], refused
