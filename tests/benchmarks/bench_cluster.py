@@ -48,9 +48,20 @@ def bare(cluster, charts, state):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def profile(runner, env, inventory):
+    """One more no-op site.yml run with Ansible's timing callbacks, printed as they report it."""
+    timing = dict(env, ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks,ansible.posix.profile_roles",
+                  PROFILE_TASKS_TASK_OUTPUT_LIMIT="40")
+    result = runner.playbook("playbooks/site.yml", env=timing, args=["-i", str(inventory)], json_output=False,
+                             timeout=1800)
+    assert result.rc == 0, result
+    print(result.stdout[result.stdout.index("PLAY RECAP"):])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print the slowest tasks and roles of a no-op run")
     options = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     cluster, bao = Cluster(work / "cluster"), OpenBao(work)
@@ -86,6 +97,8 @@ def main():
             if path.name != "values.yaml" and not path.name.startswith(("helmrelease-", "helmrepository-")):
                 (state / "manifests" / ("%s-%s" % (path.parent.name, path.name))).write_text(path.read_text())
 
+        if options.profile:
+            profile(runner, env, inventory)
         noop, plain = [], []
         for dummy in range(options.rounds):
             def noop_run():
