@@ -100,12 +100,11 @@ def sso(ansible, keycloak, tmp_path_factory):
         "keycloak_admin_password": keycloak.admin_password,
         "keycloak_realm": "e2e-" + secrets.token_hex(3),
         "keycloak_hub_url": hub.url,
-        "keycloak_crypt_key_file": str(state / "crypt_key"),
         "keycloak_users": users,
     })
     assert result.rc == 0, result
     hub.configure(json.loads((state / "fact.json").read_text()))
-    hub.start(secret_file.read_text(), (state / "crypt_key").read_text().strip())
+    hub.start(secret_file.read_text(), secrets.token_hex(32))
     hub.passwords = passwords
     hub.keycloak = keycloak
     yield hub

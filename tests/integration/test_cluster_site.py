@@ -7,7 +7,9 @@ are the generated test charts, or the real Z2JH chart named by Z2JH_CHART (and Z
 The tests run in order on one deployment: each starts from the state the previous one left.
 """
 
+import base64
 import json
+import re
 import secrets
 import subprocess
 from pathlib import Path
@@ -98,10 +100,25 @@ def test_first_run_on_a_fresh_cluster_deploys_everything(deployment, cluster):
     assert cluster.release_revision("nvidia-device-plugin", NVIDIA_NS) == 1
 
 
-def test_second_run_changes_nothing(deployment):
-    before = deployment.revision()
+def _oauth_secret(cluster):
+    data = cluster.get("secret", "jupyterhub-oauth", NS)["data"]
+    return {key: base64.b64decode(value).decode() for key, value in data.items()}
+
+
+def test_the_hub_oauth_secret_holds_keycloaks_client_secret_and_a_crypt_key(deployment, cluster):
+    realm = deployment.overrides["keycloak_realm"]
+    (client,) = deployment.keycloak.admin("GET", "/%s/clients" % realm, params={"clientId": "jupyterhub"}).json()
+    secret = deployment.keycloak.admin("GET", "/%s/clients/%s/client-secret" % (realm, client["id"])).json()["value"]
+    oauth = _oauth_secret(cluster)
+    assert oauth["OAUTH_CLIENT_SECRET"] == secret
+    assert re.fullmatch(r"[0-9a-f]{64}", oauth["JUPYTERHUB_CRYPT_KEY"])
+
+
+def test_second_run_changes_nothing(deployment, cluster):
+    before, crypt_key = deployment.revision(), _oauth_secret(cluster)["JUPYTERHUB_CRYPT_KEY"]
     assert_no_change(deployment.run("site.yml"))
     assert deployment.revision() == before
+    assert _oauth_secret(cluster)["JUPYTERHUB_CRYPT_KEY"] == crypt_key
 
 
 def test_check_diff_run_changes_nothing(deployment, cluster):
@@ -250,6 +267,7 @@ def test_uninstall_without_confirmation_keeps_the_user_data_and_says_so(deployme
                     "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}])
     cluster.kubectl("wait", "--for=jsonpath={.status.phase}=Bound", "pvc/claim-alice", "-n", NS, "--timeout=60s")
     db_volume = cluster.get("pvc", "hub-db-dir", NS)["spec"]["volumeName"]
+    crypt_key = _oauth_secret(cluster)["JUPYTERHUB_CRYPT_KEY"]
     result = deployment.run("uninstall.yml")
     assert result.rc == 0, result
     assert deployment.revision() is None
@@ -265,10 +283,11 @@ def test_uninstall_without_confirmation_keeps_the_user_data_and_says_so(deployme
     assert "hub-db-dir" in message and "claim-alice" in message and "jupyter-nfs-pvc" in message, message
     assert cluster.get("pod", "jupyter-gpu-check", NS) is None  # user pods go
 
-    # Installing again finds the kept database.
+    # Installing again finds the kept database, and the crypt key of its users' auth state.
     result = deployment.run("site.yml")
     assert result.rc == 0, result
     assert cluster.get("pvc", "hub-db-dir", NS)["spec"]["volumeName"] == db_volume
+    assert _oauth_secret(cluster)["JUPYTERHUB_CRYPT_KEY"] == crypt_key
 
 
 def test_uninstall_with_confirmation_removes_everything_and_then_nothing(deployment, cluster):

@@ -1,6 +1,5 @@
 """The keycloak role against a real Keycloak: create, no change, update, check mode, errors, no secrets."""
 
-import base64
 import json
 import os
 import re
@@ -36,7 +35,7 @@ def changed_tasks(result):
 
 @pytest.fixture(scope="module")
 def setup(keycloak, tmp_path_factory):
-    """Variables for one realm of this module, its users' passwords and the crypt key file."""
+    """Variables for one realm of this module and its users' passwords."""
     state = tmp_path_factory.mktemp("keycloak-role")
     realm = "kc-role-" + secrets.token_hex(3)
     variables = {
@@ -45,7 +44,6 @@ def setup(keycloak, tmp_path_factory):
         "keycloak_admin_password": keycloak.admin_password,
         "keycloak_realm": realm,
         "keycloak_hub_url": "https://hub.example.org",
-        "keycloak_crypt_key_file": str(state / "crypt_key"),
         "keycloak_users": [
             {"username": "demo", "password": "demo-" + secrets.token_urlsafe(12), "groups": ["jupyterhub-users"]},
             {"username": "boss", "password": "boss-" + secrets.token_urlsafe(12), "groups": ["jupyterhub-admins"]},
@@ -80,15 +78,9 @@ def test_first_run_creates_and_second_run_changes_nothing(ansible, keycloak, set
     demo_groups = keycloak.admin("GET", "/%s/users/%s/groups" % (setup["realm"], demo["id"])).json()
     assert [g["name"] for g in demo_groups] == ["jupyterhub-users"]
 
-    key_file = setup["state"] / "crypt_key"
-    crypt_key = key_file.read_text().strip()
-    assert re.fullmatch(r"[0-9a-f]{64}", crypt_key)
-    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-
     second = ansible.playbook(role_play(), extra_vars=setup["vars"])
     assert second.rc == 0, second
     assert changed_tasks(second) == []
-    assert key_file.read_text().strip() == crypt_key, "the crypt key must be kept across runs"
 
 
 def test_facts_match_keycloak_discovery(ansible, keycloak, setup):
@@ -151,7 +143,7 @@ def test_check_mode_changes_nothing_and_a_new_redirect_uri_is_applied(ansible, k
 
 
 def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
-    fresh = dict(setup["vars"], keycloak_realm="kc-check-" + secrets.token_hex(3), keycloak_crypt_key_file="")
+    fresh = dict(setup["vars"], keycloak_realm="kc-check-" + secrets.token_hex(3))
     result = ansible.playbook(role_play(), extra_vars=fresh, check=True)
     assert result.rc == 0, result
     assert "Ensure the realm" in changed_tasks(result)
@@ -163,8 +155,6 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     ({"keycloak_admin_password": "not-the-password"}, "refused the login of 'admin'"),
     ({"keycloak_realm": "team/a"}, "is not a usable realm name"),
     ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
-    ({"keycloak_apply_manifests": True, "keycloak_kubeconfig": "/nonexistent/kubeconfig"},
-     "Cannot read Secret jupyter/jupyterhub-oauth from the cluster"),
 ])
 def test_clear_errors(ansible, setup, override, message):
     result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)
@@ -189,18 +179,15 @@ def test_wrong_base_path_is_explained(ansible, keycloak, setup):
 
 
 def test_no_secret_in_verbose_output(ansible, keycloak, setup):
-    fresh = dict(setup["vars"], keycloak_realm="kc-vvv-" + secrets.token_hex(3),
-                 keycloak_crypt_key_file=str(setup["state"] / "vvv_crypt_key"))
+    fresh = dict(setup["vars"], keycloak_realm="kc-vvv-" + secrets.token_hex(3))
     result = ansible.playbook(role_play(), extra_vars=fresh, verbosity=3, json_output=False)
     assert result.rc == 0, result
     realm_client = client(keycloak, fresh["keycloak_realm"])
     client_secret = keycloak.admin("GET", "/%s/clients/%s/client-secret"
                                    % (fresh["keycloak_realm"], realm_client["id"])).json()["value"]
-    crypt_key = (setup["state"] / "vvv_crypt_key").read_text().strip()
-    assert len(client_secret) >= 16 and len(crypt_key) == 64
+    assert len(client_secret) >= 16
     leaks = {
         "client secret": client_secret,
-        "crypt key": crypt_key,
         "admin password": keycloak.admin_password,
         **{"password of %s" % u["username"]: u["password"] for u in fresh["keycloak_users"]},
     }
@@ -211,46 +198,33 @@ def test_no_secret_in_verbose_output(ansible, keycloak, setup):
         assert value not in printed, "%s printed at -vvv" % what
 
 
-def test_secrets_kept_in_vault(ansible, keycloak, openbao, setup):
-    in_vault = dict(setup["vars"], keycloak_crypt_key_file="", keycloak_store_in_vault=True,
-                    keycloak_vault_addr=openbao.addr, keycloak_vault_token=openbao.root_token)
-    first = ansible.playbook(role_play(), extra_vars=in_vault)
-    assert first.rc == 0, first
-    kv = openbao.client().secrets.kv.v2
-    kept = kv.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
-                                  raise_on_deleted_version=True)["data"]["data"]
-    realm_client = client(keycloak, setup["realm"])
-    secret = keycloak.admin("GET", "/%s/clients/%s/client-secret" % (setup["realm"], realm_client["id"])).json()
-    assert kept["client_secret"] == secret["value"]
-    assert re.fullmatch(r"[0-9a-f]{64}", kept["crypt_key"])
-
-    second = ansible.playbook(role_play(), extra_vars=in_vault)
-    assert second.rc == 0, second
-    assert changed_tasks(second) == []
-    again = kv.read_secret_version(path="jupyterhub/oauth", mount_point="secret",
-                                   raise_on_deleted_version=True)["data"]["data"]
-    assert again["crypt_key"] == kept["crypt_key"]
-
-
-def test_vault_refusal_is_explained(ansible, openbao, setup):
-    refused = dict(setup["vars"], keycloak_crypt_key_file="", keycloak_store_in_vault=True,
-                   keycloak_vault_addr=openbao.addr, keycloak_vault_token="not-a-token")
-    result = ansible.playbook(role_play(), extra_vars=refused, json_output=False)
-    assert result.rc != 0
-    assert "Cannot read secret/jupyterhub/oauth from Vault at %s" % openbao.addr in result.output, result
-
-
-def test_hub_secret_manifest_is_built_as_data(ansible, setup, tmp_path):
-    out = tmp_path / "manifests.json"
+def test_client_secret_fact_is_keycloaks(ansible, keycloak, setup, tmp_path):
+    """The z2jh role builds the hub's OAuth Secret from this fact; it must be the client's real secret."""
+    out = tmp_path / "secret"
     dump = {"name": "dump", "ansible.builtin.copy": {
-        "content": "{{ keycloak_hub_manifests | to_json }}", "dest": str(out), "mode": "0600"}, "no_log": True}
+        "content": "{{ keycloak_client_secret }}", "dest": str(out), "mode": "0600"}, "no_log": True}
     result = ansible.playbook(role_play([dump]), extra_vars=setup["vars"])
     assert result.rc == 0, result
-    (secret,) = json.loads(out.read_text())
-    assert secret["kind"] == "Secret" and secret["metadata"]["name"] == "jupyterhub-oauth"
-    assert set(secret["data"]) == {"OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"}
-    key = base64.b64decode(secret["data"]["JUPYTERHUB_CRYPT_KEY"]).decode()
-    assert key == (setup["state"] / "crypt_key").read_text().strip()
+    realm_client = client(keycloak, setup["realm"])
+    secret = keycloak.admin("GET", "/%s/clients/%s/client-secret" % (setup["realm"], realm_client["id"])).json()
+    assert out.read_text() == secret["value"] and len(secret["value"]) >= 16
+
+
+def test_facts_alone_need_no_server_and_match_a_full_run(ansible, setup):
+    """render.yml publishes the facts from the same variables without contacting Keycloak."""
+    full = ansible.playbook(role_play(), extra_vars=setup["vars"])
+    assert full.rc == 0, full
+    facts_only = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "facts", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "facts"}},
+        *role_play()[0]["tasks"]]}]
+    nowhere = dict(setup["vars"], keycloak_url="http://127.0.0.1:%d" % free_port(),
+                   keycloak_public_url=setup["vars"]["keycloak_url"])
+    alone = ansible.playbook(facts_only, extra_vars=nowhere)
+    assert alone.rc == 0, alone
+    for name in ("oidc", "oauthenticator"):
+        var = "keycloak_" + name
+        assert alone.task(name)[var] == full.task(name)[var], name
+    assert "keycloak_client_secret" not in json.dumps(alone.task_results())
 
 
 def test_lab_tasks_switch_the_hub_to_keycloak(ansible, keycloak, tmp_path):
@@ -309,7 +283,6 @@ def test_absent_removes_client_groups_and_users(ansible, keycloak, setup):
     assert keycloak.admin("GET", "/%s/clients" % setup["realm"], params={"clientId": "jupyterhub"}).json() == []
     assert keycloak.admin("GET", "/%s/groups" % setup["realm"]).json() == []
     assert keycloak.admin("GET", "/%s/users" % setup["realm"], params={"username": "demo"}).json() == []
-    assert not (setup["state"] / "crypt_key").exists()
 
     again = ansible.playbook([dict(role_play()[0], tasks=[])], extra_vars=gone)
     assert again.rc == 0, again

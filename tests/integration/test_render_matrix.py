@@ -21,8 +21,10 @@ SCHEMAS = REPO.parent / "shared" / "z2jh"
 RUNTIME = REPO / "runtime"
 ESO_VERSION = "v1.3.2"
 SENTINEL = "s3cr3t-that-must-never-be-rendered"
+CRYPT_KEY = "5e" * 32
 
-BASE = {"z2jh_host": "jupyter.example.com", "z2jh_oidc_issuer": "https://auth.example.com/realms/datastack"}
+BASE = {"z2jh_host": "jupyter.example.com", "keycloak_url": "https://auth.example.com", "keycloak_realm": "datastack",
+        "keycloak_hub_url": "https://jupyter.example.com"}
 ALL_PROFILES = {"z2jh_profile_%s_enabled" % slug: True for slug in (
     "minimal", "base", "datascience", "pyspark", "pytorch", "tensorflow", "buun_stack", "buun_stack_cuda")}
 GDP = {"name": "gdp", "url": "http://gdp-service.gdp-test.svc.cluster.local:5000",
@@ -30,7 +32,7 @@ GDP = {"name": "gdp", "url": "http://gdp-service.gdp-test.svc.cluster.local:5000
        "display": False}
 EOEPCA = {"slug": "eoepca", "display_name": "EOEPCA profile", "description": "EO processing",
           "kubespawner_override": {"image": "eoepca/pde-container:1.0.3", "cpu_limit": 4, "mem_limit": "8G"}}
-VAULT = {"vault_enabled": True, "z2jh_vault_addr": "https://vault.example.com:8200"}
+VAULT = {"vault_enabled": True, "vault_addr": "https://vault.example.com:8200"}
 
 VARIANTS = {
     "default": dict(BASE),
@@ -42,28 +44,18 @@ VARIANTS = {
     "no-keycloak-provisioner-nvidia": dict(VAULT, keycloak_enabled=False, nfs_enabled=True,
                                            nfs_mode="provisioner", nfs_server="nfs.example.com",
                                            nfs_path="/export", nvidia_enabled=True),
-    "chart-4.4.0-facts-from-roles": dict(
+    "chart-4.4.0-role-settings": dict(
         BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.4.0", nvidia_enabled=True,
         nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter", z2jh_services=[GDP],
-        keycloak_oidc={"issuer": "https://sso.example.org/realms/r", "client_id": "hub",
-                       "authorize_url": "https://sso.example.org/a", "token_url": "https://sso.example.org/t",
-                       "userinfo_url": "https://sso.example.org/u", "logout_url": "https://sso.example.org/l",
-                       "realm": "r", "username_claim": "email"},
-        # The keycloak role's fact, in its real shape.
-        keycloak_oauthenticator={"login_service": "SSO", "client_id": "hub", "username_claim": "email",
-                                 "oauth_callback_url": "https://jupyter.example.com/hub/oauth_callback",
-                                 "authorize_url": "https://sso.example.org/a", "token_url": "https://sso.example.org/t",
-                                 "userdata_url": "https://sso.example.org/u", "scope": ["openid", "profile"],
-                                 "logout_redirect_url": "https://sso.example.org/l?client_id=hub",
-                                 "manage_groups": True, "auth_state_groups_key": "oauth_user.groups",
-                                 "allowed_groups": ["jupyter"], "admin_groups": ["jupyter-admins"],
-                                 "enable_auth_state": True, "refresh_pre_spawn": True, "auth_refresh_age": 300},
-        vault_hub={"addr": "https://openbao.internal:8200", "kv_mount": "kv", "token_role": "nb-user",
-                   "user_policy": "nb-user", "user_path_prefix": "nb/users", "admin_token_path": "hub/admin",
-                   "admin_service_path": "hub/service", "user_token_ttl": "12h", "user_token_max_ttl": "7d1h",
-                   "ca_bundle": "/etc/ssl/vault-ca.pem", "admin_policy": "jupyterhub-admin",
-                   "admin_service_path_unused": "x"},
-        keycloak_client_secret=SENTINEL, z2jh_crypt_key=SENTINEL, jupyterhub_mcp_enabled=True),
+        # Keycloak reached here at one URL, by browsers at another; the hub's settings follow the public one.
+        keycloak_url="http://keycloak.keycloak.svc:8080", keycloak_public_url="https://sso.example.org",
+        keycloak_realm="r", keycloak_client_id="hub", keycloak_username_claim="email", keycloak_login_service="SSO",
+        keycloak_scopes=["openid", "profile"], keycloak_users_group="jupyter", keycloak_admins_group="jupyter-admins",
+        vault_hub_addr="https://openbao.internal:8200", vault_kv_mount="kv", vault_token_role="nb-user",
+        vault_user_policy="nb-user", vault_user_path_prefix="nb/users", vault_admin_token_path="hub/admin",
+        vault_admin_service_path="hub/service", vault_user_token_ttl="12h", vault_user_token_max_ttl="7d1h",
+        vault_hub_ca_bundle="/etc/ssl/vault-ca.pem",
+        keycloak_client_secret=SENTINEL, z2jh_crypt_key=CRYPT_KEY, jupyterhub_mcp_enabled=True),
 }
 
 
@@ -257,14 +249,16 @@ def test_authentication(rendered):
         return
     oauth = hub["config"]["GenericOAuthenticator"]
     assert hub["config"]["JupyterHub"]["authenticator_class"] == "generic-oauth"
-    oidc = rendered.vars.get("keycloak_oidc")
-    if oidc:
-        assert oauth["authorize_url"] == oidc["authorize_url"] and oauth["client_id"] == "hub"
-        assert oauth["allowed_groups"] == ["jupyter"] and oauth["username_claim"] == "email"
-        assert "allow_all" not in oauth  # an allow-list from Keycloak is never widened
+    assert "allow_all" not in oauth  # an allow-list from Keycloak is never widened
+    if rendered.vars.get("keycloak_public_url"):
+        assert oauth["authorize_url"] == "https://sso.example.org/realms/r/protocol/openid-connect/auth"
+        assert oauth["client_id"] == "hub" and oauth["login_service"] == "SSO"
+        assert oauth["allowed_groups"] == ["jupyter", "jupyter-admins"] and oauth["username_claim"] == "email"
+        assert oauth["logout_redirect_url"].startswith(
+            "https://sso.example.org/realms/r/protocol/openid-connect/logout?")
     else:
         assert oauth["token_url"] == "https://auth.example.com/realms/datastack/protocol/openid-connect/token"
-        assert oauth["allow_all"] is True
+        assert oauth["allowed_groups"] == ["jupyterhub-users", "jupyterhub-admins"]
     assert oauth["oauth_callback_url"] == "https://jupyter.example.com/hub/oauth_callback"
     assert "client_secret" not in oauth
     for var in ("OAUTH_CLIENT_SECRET", "JUPYTERHUB_CRYPT_KEY"):
@@ -305,8 +299,10 @@ def test_ingress(rendered):
 
 def test_no_secret_is_rendered_or_logged(rendered):
     for name, path in rendered.files.items():
-        assert SENTINEL not in path.read_text(), name
-    assert SENTINEL not in rendered.output  # the playbook ran at -vvv
+        assert SENTINEL not in path.read_text() and CRYPT_KEY not in path.read_text(), name
+    # The playbook ran at -vvv; the command line (which holds the extra vars) is not looked at.
+    printed = rendered.output.split("PLAYBOOK:", 1)[-1]
+    assert SENTINEL not in printed and CRYPT_KEY not in printed
 
 
 def test_vault_values(rendered):
@@ -322,13 +318,14 @@ def test_vault_values(rendered):
     assert hub["extraConfig"]["20-datastack-vault"] == (
         RUNTIME / "datastack_runtime" / "vault_config.py").read_text().rstrip("\n")
     settings = json.loads(files["datastack-vault-settings"]["stringData"])
-    source = rendered.vars.get("vault_hub", {})
-    assert settings["vault_addr"] == source.get("addr", "https://vault.example.com:8200")
-    assert settings["kv_mount"] == source.get("kv_mount", "secret")
-    assert settings["token_max_ttl"] == source.get("user_token_max_ttl", "168h")
-    assert settings["admin_token_file"] == "/vault/admin-token/token"
-    assert settings["spawn_without_token"] is False
-    assert settings["user_policy"] == source.get("user_policy", "jupyter-user")
+    custom = "vault_hub_addr" in rendered.vars
+    assert settings == {
+        "vault_addr": "https://openbao.internal:8200" if custom else "https://vault.example.com:8200",
+        "kv_mount": "kv" if custom else "secret", "user_path_prefix": "nb/users" if custom else "jupyter/users",
+        "user_policy": "nb-user" if custom else "jupyter-user", "token_role": "nb-user" if custom else "jupyter-user",
+        "token_ttl": "12h" if custom else "24h", "token_max_ttl": "7d1h" if custom else "168h",
+        "ca_bundle": "/etc/ssl/vault-ca.pem" if custom else "", "spawn_without_token": False, "timeout": 10,
+        "admin_token_file": "/vault/admin-token/token"}
     (renewer,) = hub["extraContainers"]
     assert renewer["name"] == "vault-token-renewer"
     assert renewer["command"][:3] == ["python", "-m", "datastack_runtime.vault_renewer"]
@@ -344,7 +341,7 @@ def test_vault_values(rendered):
     assert singleuser["networkPolicy"]["egress"] == [
         {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "vault"}}}]}]
     secret = rendered.docs["z2jh/externalsecret-jupyterhub-vault-token.yaml"]
-    assert secret["spec"]["data"][0]["remoteRef"] == {"key": source.get("admin_token_path", "jupyterhub/vault-token"),
+    assert secret["spec"]["data"][0]["remoteRef"] == {"key": "hub/admin" if custom else "jupyterhub/vault-token",
                                                       "property": "token"}
 
 

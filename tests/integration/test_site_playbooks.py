@@ -34,9 +34,31 @@ def test_site_composes_the_roles_in_order_with_tags(ansible):
     assert proc.returncode == 0, proc.stderr
     names = [(n, t) for n, t in re.findall(r"^\s+(.+?)\s+TAGS: \[(.*)\]$", proc.stdout, re.M)
              if not n.startswith("play #")]
-    assert [tags for dummy, tags in names] == ["vault", "keycloak", "nfs", "nvidia", "z2jh"]
+    assert [tags for dummy, tags in names] == ["keycloak", "vault", "nfs", "nvidia", "z2jh"]
     proc = _run(ansible, "--list-tasks", "--tags", "z2jh", "playbooks/site.yml")
     assert re.findall(r"TAGS: \[(.+)\]", proc.stdout) == ["z2jh"]
+
+
+def test_site_with_only_the_z2jh_tag_stops_before_deploying_without_keycloak_and_vault(ansible, tmp_path):
+    """z2jh needs the facts of the keycloak and vault roles: alone it says how to run it, and touches nothing."""
+    proc = _run(ansible, "playbooks/site.yml", "--tags", "z2jh",
+                "-e", "K8S_AUTH_KUBECONFIG=" + str(tmp_path / "no-kubeconfig"))
+    assert proc.returncode != 0
+    assert "--tags keycloak,vault,z2jh" in proc.stdout, proc.stdout[-3000:]
+    assert "Install or upgrade the chart" not in proc.stdout
+
+
+@pytest.mark.parametrize("tag, written", [("z2jh", {"z2jh"}), ("nfs", {"nfs"}), ("nvidia", {"nvidia"}),
+                                          ("nfs,nvidia", {"nfs", "nvidia"})])
+def test_render_tags_write_only_their_part(ansible, tmp_path, tag, written):
+    proc = _run(ansible, "playbooks/render.yml", "--tags", tag, "-e", "render_dir=" + str(tmp_path))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert {p.name for p in tmp_path.iterdir()} == written
+    if "z2jh" in written:  # the keycloak and vault facts were published for it
+        values = yaml.safe_load((tmp_path / "z2jh" / "values.yaml").read_text())
+        assert values["hub"]["config"]["GenericOAuthenticator"]["token_url"].startswith("https://auth.example.org/")
+        assert json.loads(values["hub"]["extraFiles"]["datastack-vault-settings"]["stringData"])["vault_addr"] == (
+            "https://vault.example.org")
 
 
 @pytest.fixture(scope="module")

@@ -32,4 +32,4 @@ def test_the_defaults_the_doc_names_are_the_roles_defaults():
     wrong = [(name, value, _effective(defaults[name])) for name, value in stated
              if name in defaults and _effective(defaults[name]) != value]
     assert wrong == []
-    assert ("vault_external_secrets_store", "vault-secret-store") in stated
+    assert ("z2jh_vault_secret_store_name", "vault-secret-store") in stated

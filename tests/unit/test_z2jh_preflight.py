@@ -3,7 +3,9 @@
 import pytest
 import yaml
 
-BASE = {"z2jh_host": "jupyter.example.com", "z2jh_oidc_issuer": "https://auth.example.com/realms/r"}
+BASE = {"z2jh_host": "jupyter.example.org", "keycloak_url": "https://auth.example.org", "keycloak_realm": "r",
+        "keycloak_hub_url": "https://jupyter.example.org"}
+VAULT = {"vault_enabled": True, "vault_addr": "https://v:8200"}
 
 
 def _render(ansible, tmp_path, **variables):
@@ -12,16 +14,17 @@ def _render(ansible, tmp_path, **variables):
 
 
 @pytest.mark.parametrize("variables, message", [
-    ({"vault_enabled": True, "z2jh_vault_addr": "https://v:8200", "z2jh_cull_max_age": 700000},
+    (dict(VAULT, z2jh_cull_max_age=700000),
      "must not exceed the Vault user token max"),
-    ({"vault_enabled": True, "z2jh_vault_addr": "https://v:8200", "z2jh_vault_user_token_max_ttl": "1h30m",
-      "z2jh_cull_max_age": 5401}, "(1h30m = 5400 s)"),
+    (dict(VAULT, vault_user_token_max_ttl="1h30m", z2jh_cull_max_age=5401), "(1h30m = 5400 s)"),
     ({"z2jh_load_roles": [{"name": "mcp", "scopes": ["tokens"], "services": ["runtime-mcp"]}]},
      "['runtime-mcp']"),
     ({"z2jh_profile_datascience_enabled": False}, "z2jh_default_profile (datascience)"),
     ({"z2jh_services": [{"name": "gdp", "url": "http://gdp:5000"}]}, "a url and a secret_name"),
     ({"z2jh_host": ""}, "z2jh_host is set"),
-    ({"vault_enabled": True}, "z2jh_vault_addr"),
+    ({"vault_enabled": True, "vault_addr": ""}, "vault_hub_addr (or vault_addr) to Vault"),
+    ({"keycloak_hub_url": ""}, "Set keycloak_hub_url to the hub's URL"),
+    ({"z2jh_crypt_key": "not-hex"}, "64 hex characters"),
     ({"z2jh_state": "gone"}, "z2jh_state"),
 ])
 def test_bad_settings_fail_early(ansible, tmp_path, variables, message):
@@ -32,8 +35,7 @@ def test_bad_settings_fail_early(ansible, tmp_path, variables, message):
 
 
 def test_the_ttl_check_passes_at_equal_durations(ansible, tmp_path):
-    result = _render(ansible, tmp_path, vault_enabled=True, z2jh_vault_addr="https://v:8200",
-                     z2jh_vault_user_token_max_ttl="7d", z2jh_cull_max_age=604800)
+    result = _render(ansible, tmp_path, vault_user_token_max_ttl="7d", z2jh_cull_max_age=604800, **VAULT)
     assert result.rc == 0, result
 
 
