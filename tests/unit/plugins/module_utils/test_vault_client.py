@@ -24,9 +24,12 @@ URL = "https://vault.example:8200"
     (exceptions.InvalidRequest("check-and-set parameter did not match the current version"), "cas",
      ["someone else"]),
     (exceptions.InvalidRequest("child policies must be subset of parent"), "invalid", ["subset of parent"]),
-    (exceptions.InternalServerError("boom"), "error", ["InternalServerError", "boom"]),
+    (exceptions.InternalServerError("boom"), "error", ["HTTP 500", "boom"]),
+    (exceptions.BadGateway(), "error", ["HTTP 502", "no reason given"]),
+    (exceptions.InternalServerError("Vault is sealed? no: a plugin failed"), "error", ["HTTP 500"]),
     (requests.exceptions.SSLError("certificate verify failed"), "tls", ["TLS verification", URL]),
-    (requests.exceptions.ConnectionError("refused"), "unreachable", ["cannot reach", URL]),
+    (requests.exceptions.ConnectionError("refused"), "unreachable", ["cannot reach", URL, "connection failed"]),
+    (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), "unreachable", ["connection refused"]),
     (ValueError("Expecting value"), "protocol", ["not Vault's JSON"]),
 ])
 def test_errors_are_matched_by_class(exc, kind, words):
@@ -40,6 +43,19 @@ def test_errors_are_matched_by_class(exc, kind, words):
 def test_other_exceptions_are_not_swallowed():
     with pytest.raises(KeyError):
         explain(KeyError("bug"), "x", URL)
+
+
+def test_a_class_that_only_bears_an_hvac_name_is_not_hvacs():
+    Forbidden = type("Forbidden", (Exception,), {})
+    with pytest.raises(Forbidden):
+        explain(Forbidden("permission denied"), "x", URL)
+
+
+def test_no_message_names_an_exception_class():
+    for exc in (exceptions.InternalServerError(), exceptions.UnexpectedError("teapot"),
+                requests.exceptions.ReadTimeout(), requests.exceptions.SSLError("odd")):
+        message = explain(exc, "x", URL).message
+        assert type(exc).__name__ not in message, message
 
 
 @pytest.mark.parametrize("kwargs, words", [
