@@ -74,3 +74,21 @@ def test_connect_refuses_incomplete_settings_without_calling_vault(kwargs, words
 def test_token_auth_sets_the_token_without_a_request():
     client = connect(URL, token="s.secret")
     assert client.token == "s.secret" and client.with_token("s.other").token == "s.other"
+
+
+VAULT_OPTIONS = ("token_file", "role_id", "secret_id", "mount_point", "ca_cert", "validate_certs", "auth_method",
+                 "store_mount", "store_path", "store_key", "role_name", "VAULT_ADDR", "VAULT_TOKEN")
+
+
+def test_the_client_names_no_module_option():
+    messages = [explain(exc, "secret/data/x", URL).message for exc in (
+        exceptions.VaultDown(), exceptions.Forbidden(), exceptions.Unauthorized(), exceptions.InvalidPath(),
+        exceptions.InvalidRequest("bad"), exceptions.InternalServerError(), requests.exceptions.SSLError("x"),
+        requests.exceptions.ConnectionError("x"), ValueError("x"))]
+    for kwargs in (dict(url=""), dict(url="vault:8200"), dict(url=URL), dict(url=URL, auth_method="approle"),
+                   dict(url=URL, auth_method="ldap", token="t")):
+        with pytest.raises(VaultClientError) as caught:
+            connect(**kwargs)
+        messages.append(caught.value.message)
+    for message in messages:
+        assert not [option for option in VAULT_OPTIONS if option in message], message
