@@ -83,3 +83,15 @@ notes:
 requirements:
   - hvac (Python library) on the host that runs the module
 """
+
+    # Attributes every module of the group shares (with ansible.builtin.action_common_attributes).
+    ATTRIBUTES = r"""
+attributes:
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/datastack.jupyterhub.vault) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - datastack.jupyterhub.vault
+"""

@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sa
     from urllib import quote  # type: ignore
     from urlparse import urlsplit, urlunsplit  # type: ignore
 
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import network
+
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
@@ -54,14 +56,6 @@ NOT_FOUND = "not_found"        # the user or service does not exist
 REFUSED = "refused"            # the hub refused the request (4xx with its reason)
 SERVER = "server"              # the hub failed (5xx)
 CONFIG_MANAGED = "config_managed"  # a service from the hub's configuration cannot change at runtime
-
-_TLS_PROTOCOL_MARKERS = ("wrong version number", "record layer failure", "unknown protocol",
-                         "packet length too long", "http request")
-_TLS_VERIFY_MARKERS = ("certificate verify failed", "hostname mismatch", "self-signed certificate",
-                       "self signed certificate", "unable to get local issuer")
-_REASONS = ("connection refused", "name or service not known", "no route to host",
-            "temporary failure in name resolution", "connection reset by peer", "network is unreachable",
-            "remote end closed connection", "connection aborted") + _TLS_PROTOCOL_MARKERS + _TLS_VERIFY_MARKERS
 
 
 class JupyterHubError(Exception):
@@ -153,7 +147,7 @@ class JupyterHubClient(object):
                     continue
                 raise JupyterHubError(
                     CONNECTION, "cannot connect to JupyterHub at %s (%s) to %s, after %d attempt%s"
-                    % (self.shown_url, _reason(exc), action, attempt, "" if attempt == 1 else "s"),
+                    % (self.shown_url, network.reason(exc), action, attempt, "" if attempt == 1 else "s"),
                     uncertain=not not_sent and method not in IDEMPOTENT_METHODS)
             except requests.exceptions.Timeout:
                 if method in IDEMPOTENT_METHODS and attempt <= self.retries:
@@ -182,15 +176,16 @@ class JupyterHubClient(object):
         return min(self.backoff * (2 ** (attempt - 1)), MAX_BACKOFF)
 
     def _tls_error(self, exc):
-        reason = _reason(exc)
-        if reason in _TLS_PROTOCOL_MARKERS:
+        reason = network.reason(exc)
+        if reason in network.TLS_PROTOCOL_MARKERS:
             return JupyterHubError(
                 TLS_PROTOCOL, "%s does not speak TLS (%s): the port answers plain HTTP, or is not a web server"
                 % (self.shown_url, reason))
-        if reason in _TLS_VERIFY_MARKERS:
+        if reason in network.TLS_VERIFY_MARKERS:
             return JupyterHubError(
                 TLS_VERIFY, "the TLS certificate of %s is not trusted (%s)" % (self.shown_url, reason))
-        return JupyterHubError(TLS_PROTOCOL, "the TLS handshake with %s failed (%s)" % (self.shown_url, reason))
+        detail = " (%s)" % reason if reason in network.MARKERS else ""
+        return JupyterHubError(TLS_PROTOCOL, "the TLS handshake with %s failed%s" % (self.shown_url, detail))
 
     def _decode(self, response, action):
         if response.status_code == 204 or not response.content:
@@ -370,14 +365,6 @@ def _not_sent(exc):
     text = str(exc).lower()
     return isinstance(exc, requests.exceptions.ConnectTimeout) or "connection refused" in text or \
         "newconnectionerror" in text or "name or service not known" in text
-
-
-def _reason(exc):
-    text = str(exc).lower()
-    for marker in _REASONS:
-        if marker in text:
-            return marker
-    return exc.__class__.__name__
 
 
 def _retry_after(response, default):

@@ -16,9 +16,10 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity tests
     from urlparse import urlsplit  # type: ignore
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_client as wire
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.connected_module import ConnectedModule
 
 MAX_RETRIES = 10
 
@@ -51,14 +52,13 @@ def jupyterhub_argument_spec():
     )
 
 
-class JupyterHubModule(AnsibleModule):
-    """AnsibleModule with the shared connection options; ``self.hub`` is the client once ``connect`` ran."""
+class JupyterHubModule(ConnectedModule):
+    """The shared connection options merged in; ``connect()`` returns the JupyterHubClient, built once."""
+
+    HINTS = HINTS
 
     def __init__(self, argument_spec, **kwargs):
-        spec = jupyterhub_argument_spec()
-        spec.update(argument_spec)
-        super(JupyterHubModule, self).__init__(argument_spec=spec, **kwargs)
-        self.hub = None
+        super(JupyterHubModule, self).__init__(jupyterhub_argument_spec(), argument_spec, **kwargs)
 
     # Credentials in api_url (user:password@) are refused, and masked before anything logs or returns them.
     def _mask_url_credentials(self):
@@ -74,9 +74,11 @@ class JupyterHubModule(AnsibleModule):
 
     def fail_json(self, msg, **kwargs):
         self._mask_url_credentials()
+        if self.client is not None:
+            self.client.close()
         super(JupyterHubModule, self).fail_json(msg, **kwargs)
 
-    def connect(self):
+    def open_client(self):
         """Check the connection options, build the client and make sure api_url is a JupyterHub API."""
         if wire.requests is None:
             self.fail_json(msg=missing_required_lib("requests"), exception=wire.REQUESTS_IMPORT_ERROR)
@@ -85,22 +87,17 @@ class JupyterHubModule(AnsibleModule):
         if problem:
             self.fail_json(msg=problem)
         verify = (params["ca_path"] or True) if params["validate_certs"] else False
-        self.hub = wire.JupyterHubClient(params["api_url"], params["api_token"], verify=verify,
-                                         timeout=params["timeout"], retries=params["retries"])
+        hub = wire.JupyterHubClient(params["api_url"], params["api_token"], verify=verify,
+                                    timeout=params["timeout"], retries=params["retries"])
         try:
-            self.hub.version()
+            hub.version()
         except wire.JupyterHubError as error:
-            self.fail_hub(error)
-        return self.hub
-
-    def explain(self, error):
-        """The client's message with what to change."""
-        hint = HINTS.get(error.kind)
-        return "%s. %s" % (error.message, hint) if hint else error.message
+            hub.close()
+            self.fail_json(msg=self.explain(error), status=error.status)
+        return hub
 
     def fail_hub(self, error, **result):
-        if self.hub is not None:
-            self.hub.close()
+        """Fail the task with the client's message, the option to change and the hub's HTTP status."""
         self.fail_json(msg=self.explain(error), status=error.status, **result)
 
 

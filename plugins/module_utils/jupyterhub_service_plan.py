@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, datastack platform engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What ``jupyterhub_service`` should do, decided from the live service model (no I/O here)."""
+"""What ``jupyterhub_service`` should do, decided from what the module read on the hub (no I/O here).
+
+``spec_from()`` builds the ServiceSpec of the module's options, ``problems()`` lists what to refuse
+before the hub is touched, ``decide()`` turns the spec and what was Seen into a ServicePlan, and
+``restore()`` says how to bring the previous service back when the hub refuses the new one.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,8 +23,15 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sa
 ServiceSpec = namedtuple("ServiceSpec", "name state url service_token display info admin oauth_client_allowed_scopes "
                                         "oauth_no_confirm oauth_redirect_uri oauth_client_id force")
 
-# ``action``: none, add, replace or remove. ``differences`` names the fields that made it.
-ServicePlan = namedtuple("ServicePlan", "action differences body expected")
+# What the module read on the hub. ``live`` is the service model (None: there is no such service).
+# ``token_checked`` says whether the hub was asked who ``service_token`` belongs to (see
+# ``token_to_check``); ``token_owner`` is its answer, None when the hub does not know the token.
+Seen = namedtuple("Seen", "live token_checked token_owner")
+
+# ``action``: none, add, replace, remove or refuse. ``differences`` names the fields that made an add
+# or a replace; ``body`` is what to POST; ``expected`` the model the hub will show (no token);
+# ``reason`` says why a request is refused.
+ServicePlan = namedtuple("ServicePlan", "action differences body expected reason")
 
 # Keys JupyterHub 5/6 accepts for a runtime service; anything else is a 400.
 RUNTIME_SERVICE_KEYS = frozenset([
@@ -29,8 +41,16 @@ RUNTIME_SERVICE_KEYS = frozenset([
 COMPARED_FIELDS = ("url", "display", "info", "admin")
 OPTIONAL_FIELDS = ("url", "oauth_client_allowed_scopes", "oauth_no_confirm", "oauth_redirect_uri", "oauth_client_id")
 MIN_TOKEN_LENGTH = 8
+ROUTING_SYNCED = "the proxy's routes were updated at once"
+ROUTING_LATER = ("the token lacks the proxy scope, so the proxy's route for /services/%s/ changes at the hub's next "
+                 "route check (JupyterHub.last_activity_interval, 5 minutes by default)")
 # The name becomes the URL path /services/<name>/: only characters that stay themselves there.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def spec_from(params):
+    """The ServiceSpec of the module's options."""
+    return ServiceSpec(**dict((field, params[field]) for field in ServiceSpec._fields))
 
 
 def url_problem(option, value):
@@ -101,25 +121,37 @@ def visible(model):
     return dict((k, v) for k, v in (model or {}).items() if k != "api_token")
 
 
-def plan(spec, live, token_is_the_services):
-    """The ServicePlan for ``live`` (None when the service does not exist).
+def token_to_check(spec, live):
+    """The token the module must ask the hub about (who it belongs to) before deciding, or None.
 
-    ``token_is_the_services`` says whether ``spec.service_token`` authenticates as this service
-    (None when no token was given).
+    The hub cannot show a service's token, so only its owner tells whether the live service has it.
     """
+    if spec.state == "present" and live is not None:
+        return spec.service_token
+    return None
+
+
+def decide(spec, seen):
+    """The ServicePlan for the spec and what was Seen."""
+    live = seen.live
     if spec.state == "absent":
-        return ServicePlan("remove" if live is not None else "none", [], None, None)
+        return ServicePlan("remove" if live is not None else "none", [], None, None, None)
     wanted = body(spec)
     if live is None:
-        return ServicePlan("add", ["exists"], wanted, expected_model(spec.name, {}, wanted))
+        return ServicePlan("add", ["exists"], wanted, expected_model(spec.name, {}, wanted), None)
+    owner = seen.token_owner
+    if owner is not None and (owner.get("kind"), owner.get("name")) != ("service", spec.name):
+        return ServicePlan("refuse", [], None, visible(live),
+                           "service_token is already the token of %s %s: the hub would fail half-way; give the "
+                           "service a token of its own" % (owner.get("kind"), owner.get("name")))
     diffs = differences(live, wanted)
-    if token_is_the_services is False:
+    if seen.token_checked and owner is None:
         diffs.append("service_token")
     if spec.force and not diffs:
         diffs.append("force")
     if not diffs:
-        return ServicePlan("none", [], None, visible(live))
-    return ServicePlan("replace", diffs, wanted, expected_model(spec.name, live, wanted))
+        return ServicePlan("none", [], None, visible(live), None)
+    return ServicePlan("replace", diffs, wanted, expected_model(spec.name, live, wanted), None)
 
 
 def expected_model(name, live, wanted):
@@ -127,6 +159,19 @@ def expected_model(name, live, wanted):
     model = dict(visible(live), **dict((k, v) for k, v in wanted.items() if k in COMPARED_FIELDS))
     model["name"] = name
     return model
+
+
+def restore(spec, seen, decided):
+    """The POST body that adds the previous service back when the hub refused ``decided``; it carries the
+    old token only when that is known to be ``spec.service_token`` (given, and it authenticated as the
+    service)."""
+    token = spec.service_token if "service_token" not in decided.differences else None
+    return restore_body(seen.live, token)
+
+
+def routing(name, synced):
+    """When the proxy's route for /services/<name>/ follows a change, in words."""
+    return ROUTING_SYNCED if synced else ROUTING_LATER % name
 
 
 def restore_body(live, token):

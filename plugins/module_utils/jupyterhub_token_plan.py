@@ -12,12 +12,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from collections import namedtuple
 from datetime import datetime, timedelta
 
 # What the caller asks for. ``scopes`` None is the hub's default; ``token_id`` selects one token
 # instead of ``note``; ``stored`` says whether a destination holds the secrets.
 TokenSpec = namedtuple("TokenSpec", "state note scopes expires_in renew_before token_id stored")
+
+# What the run saw for one user. ``tokens`` None means the user does not exist yet. ``stored_id`` is
+# the id of the token whose secret the destination holds and which authenticates as the user (None if
+# none); ``was_stored`` says whether the destination holds anything for the user (even a dead token).
+# ``expected`` is the set of scopes the hub gives a token made now with the requested scopes (needed
+# only when ``candidates`` is not empty, else None). ``now`` is a naive UTC datetime.
+Seen = namedtuple("Seen", "tokens stored_id was_stored expected now")
 
 # ``action`` is one of none, kept, created, replaced, rotated, revoked. ``create`` asks for a new
 # token; ``revoke`` lists tokens to revoke (after the new one is stored, when one is created).
@@ -29,7 +37,46 @@ PROBE_LIFETIME = 300
 METADATA_KEYS = ("id", "note", "scopes", "expires_at", "created", "last_activity")
 
 
-def spec_problems(spec):
+def seconds(value):
+    """The value of a lifetime option as a whole number of seconds; refuses booleans, fractions and units."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number of seconds")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if re.match(r"^-?[0-9]+$", text):
+        return int(text)
+    raise ValueError("%r is not a whole number of seconds (for example 2592000 for 30 days)" % (value,))
+
+
+def spec_from(params, stored):
+    """The TokenSpec of the module's options; ``stored`` says that a destination is set.
+
+    ValueError naming the option when a lifetime is not a whole number of seconds.
+    """
+    lifetimes = {}
+    for option in ("expires_in", "renew_before"):
+        try:
+            lifetimes[option] = None if params[option] is None else seconds(params[option])
+        except (TypeError, ValueError) as error:
+            raise ValueError("%s: %s" % (option, error))
+    return TokenSpec(state=params["state"], note=params["note"], scopes=params["scopes"],
+                     expires_in=lifetimes["expires_in"],
+                     renew_before=default_renew_before(lifetimes["expires_in"], lifetimes["renew_before"]),
+                     token_id=params["token_id"], stored=stored)
+
+
+def token_id_of(owner, user):
+    """The token id in ``owner`` (the hub's answer to who a token belongs to, None when it does not know the
+    token) when the token is ``user``'s, else None."""
+    if owner is None or owner.get("name") != user:
+        return None
+    return owner.get("token_id")
+
+
+def problems(spec):
     """What is wrong with a spec, as messages naming the options."""
     problems = []
     if spec.expires_in is not None and not 0 < spec.expires_in <= MAX_EXPIRES_IN:
@@ -124,13 +171,13 @@ def lifetime_fits(token, spec, now):
     return spec.expires_in is None or remaining <= spec.expires_in + 60
 
 
-def candidates(spec, tokens, stored_id, now):
+def candidates(spec, seen):
     """Managed tokens that may be kept if their scopes are right (the stored one, with a destination)."""
     if spec.state != "present":
         return []
-    found = [t for t in managed(tokens, spec) if lifetime_fits(t, spec, now)]
+    found = [t for t in managed(seen.tokens, spec) if lifetime_fits(t, spec, seen.now)]
     if spec.stored:
-        found = [t for t in found if t.get("id") == stored_id]
+        found = [t for t in found if t.get("id") == seen.stored_id]
     return found
 
 
@@ -138,26 +185,19 @@ def scopes_fit(token, expected):
     return expected is not None and frozenset(token.get("scopes") or ()) == frozenset(expected)
 
 
-def decide(spec, tokens, stored_id, was_stored, expected, now):
-    """The Decision for one user.
-
-    ``tokens`` None means the user does not exist yet. ``stored_id`` is the id of the token whose
-    secret the destination holds and which authenticates as the user (None if none);
-    ``was_stored`` says whether the destination holds anything for the user (even a dead token).
-    ``expected`` is the set of scopes the hub gives a token made now with the requested scopes
-    (needed only when ``candidates`` is not empty).
-    """
-    mine = managed(tokens, spec)
-    leftovers = probes(tokens, spec)
+def decide(spec, seen):
+    """The Decision for one user, from the TokenSpec and what was Seen."""
+    mine = managed(seen.tokens, spec)
+    leftovers = probes(seen.tokens, spec)
     if spec.state == "absent":
         return Decision("revoked" if mine else "none", None, False, mine + leftovers)
     if spec.state == "rotated":
         return Decision("rotated" if mine else "created", None, True, mine + leftovers)
-    fitting = [t for t in candidates(spec, tokens, stored_id, now) if scopes_fit(t, expected)]
+    fitting = [t for t in candidates(spec, seen) if scopes_fit(t, seen.expected)]
     if fitting:
         keep = fitting[0]
         return Decision("kept", keep, False, extras(mine, keep) + leftovers)
-    return Decision("replaced" if mine or was_stored else "created", None, True, mine + leftovers)
+    return Decision("replaced" if mine or seen.was_stored else "created", None, True, mine + leftovers)
 
 
 def extras(tokens, keep):
@@ -170,20 +210,21 @@ def younger(tokens, keep):
     return [t for t in tokens if age_order(t) > age_order(keep)]
 
 
-def settle(spec, tokens, own, expected, now):
+def settle(spec, seen, own):
     """After ``own`` was created (and stored, with a destination): (winner id, tokens to revoke).
 
     With a destination the stored token wins: a run that lost the compare-and-set write revokes
     its own. Without one, two runs at once may each have made a token; every run picks the same
     winner, the oldest fitting managed token (the newest with ``rotated``), and revokes the others.
+    ``seen`` holds the tokens listed after ``own`` was made.
     """
-    mine = managed(tokens, spec)
+    mine = managed(seen.tokens, spec)
     if spec.stored:
         return own["id"], extras(mine, own)
     if spec.state == "rotated":
         winner = mine[-1] if mine else own
     else:
-        fitting = [t for t in mine if lifetime_fits(t, spec, now) and scopes_fit(t, expected)]
+        fitting = [t for t in mine if lifetime_fits(t, spec, seen.now) and scopes_fit(t, seen.expected)]
         winner = fitting[0] if fitting else own
     return winner["id"], extras(mine, winner)
 

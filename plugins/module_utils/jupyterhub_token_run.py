@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+from collections import namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -22,6 +23,20 @@ from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_cl
 CONFLICT_ATTEMPTS = 3
 # A user not reached because the run stopped (the hub down or stalled).
 NOT_STARTED = object()
+
+# One user's outcome. ``result`` is the user's entry of the module's ``results`` (None when ``error``
+# is set, NOT_STARTED when the run stopped before the user); ``before`` and ``after`` are the metadata
+# of the user's managed tokens, for the diff.
+Outcome = namedtuple("Outcome", "user result error before after")
+
+
+def unfinished(user, result=None, error=None):
+    return Outcome(user, result, error, [], [])
+
+
+def utc_now():
+    """Now as the naive UTC datetime the planner compares the hub's timestamps with."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class UserFailure(Exception):
@@ -75,7 +90,7 @@ class ScopeExpansion(object):
 
 
 class TokenRun(object):
-    """One module run: ``run(users)`` returns [(user, result dict or NOT_STARTED or None, error or None)]."""
+    """One module run: ``run(users)`` returns an Outcome per user, in order."""
 
     def __init__(self, hub, spec, destination, check=False, create_user=True, mask=None):
         self.hub = hub
@@ -117,17 +132,23 @@ class TokenRun(object):
         try:
             made = self.create_users(users)
         except JupyterHubError as error:
-            return [(user, None, error) for user in users]
+            return [unfinished(user, error=error) for user in users]
         try:
             self.start_marker(users)
             listing = self.each(self.hub.list_tokens, users)
             if self.stopped is not None:
-                return [(user, NOT_STARTED if error is None else None, error) for user, dummy, error in listing]
+                return [unfinished(user, NOT_STARTED if error is None else None, error)
+                        for user, dummy, error in listing]
             listed = dict((user, (tokens, error)) for user, tokens, error in listing)
-            outcome = self.each(lambda user: self.one(user, listed[user], made), users)
-            return self.agree(outcome)
+            return self.agree(self.outcomes(self.each(lambda user: self.one(user, listed[user], made), users)))
         finally:
             self.end_marker()
+
+    @staticmethod
+    def outcomes(done):
+        """Outcomes from ``each()`` over calls that return an Outcome."""
+        return [unfinished(user, error=error) if error is not None else
+                unfinished(user, NOT_STARTED) if value is NOT_STARTED else value for user, value, error in done]
 
     def create_users(self, users):
         """Create the missing users in one call (the hub skips those that exist); return the ones it created."""
@@ -186,26 +207,27 @@ class TokenRun(object):
     def agree(self, outcome):
         """Without a destination, two runs may each have made a token for a user: all of them keep the same
         one. Only needed when tokens were made by someone else while this run made its own."""
-        made = dict((user, result) for user, result, error in outcome
-                    if isinstance(result, dict) and user in self.created)
+        made = dict((done.user, done) for done in outcome
+                    if isinstance(done.result, dict) and done.user in self.created)
         if self.destination is not None or self.check or self.spec.token_id or not made:
             return outcome
-        if self.marker is not None and not self.others_made_tokens([r["token_id"] for r in made.values()]):
+        if self.marker is not None and not self.others_made_tokens([d.result["token_id"] for d in made.values()]):
             return outcome
-        self.made_results = made
-        settled = dict((user, (result, error)) for user, result, error in self.each(self.settle, list(made)))
-        return [(user,) + settled.get(user, (result, error)) for user, result, error in outcome]
+        self.made_outcomes = made
+        settled = dict((o.user, o) for o in self.outcomes(self.each(self.settle, list(made))))
+        return [settled.get(done.user, done) for done in outcome]
 
     def settle(self, user):
-        result = self.made_results[user]
+        done = self.made_outcomes[user]
+        result = done.result
         fresh = self.hub.list_tokens(user) or []
-        winner, revoke = plan.settle(self.spec, fresh, {"id": result["token_id"]}, self.scopes.expected(user)[0],
-                                     datetime.now(timezone.utc).replace(tzinfo=None))
+        seen = plan.Seen(fresh, None, False, self.scopes.expected(user)[0], utc_now())
+        winner, revoke = plan.settle(self.spec, seen, {"id": result["token_id"]})
         if winner == result["token_id"] and winner in [t["id"] for t in fresh]:
             for token in revoke:
                 self.hub.delete_token(user, token["id"])
             result["revoked"] = result["revoked"] + [t["id"] for t in revoke]
-            return result
+            return done
         del self.created[user]
         self.hub.delete_token(user, result["token_id"])
         raise UserFailure("another run made a token for %s at the same time, and its token (%s) is kept; that run "
@@ -226,15 +248,15 @@ class TokenRun(object):
             return stored, owner.get("token_id")
         return stored, None
 
-    def decide(self, spec, user, tokens, stored_id, was_stored, now):
-        if not plan.candidates(spec, tokens, stored_id, now):
-            return plan.decide(spec, tokens, stored_id, was_stored, None, now)
+    def decide(self, spec, user, seen):
+        """The planner's Decision; the hub's scope expansion is learnt only when a token may be kept."""
+        if not plan.candidates(spec, seen):
+            return plan.decide(spec, seen)
         expected, exact = self.scopes.expected(user)
-        decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
+        decision = plan.decide(spec, seen._replace(expected=expected))
         if decision.create and not exact:
             # The user may hold other roles than the user the expansion was learnt from: ask for his own.
-            expected = self.scopes.expected(user, exact=True)[0]
-            decision = plan.decide(spec, tokens, stored_id, was_stored, expected, now)
+            decision = plan.decide(spec, seen._replace(expected=self.scopes.expected(user, exact=True)[0]))
         return decision
 
     def handle(self, user, tokens, user_created):
@@ -242,12 +264,12 @@ class TokenRun(object):
         spec = self.spec
         before = [plan.metadata(t) for t in plan.managed(tokens, spec)]
         for attempt in range(CONFLICT_ATTEMPTS):
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = utc_now()
             stored, stored_id = self.stored_token(user)
             if attempt or stored_id is not None and stored_id not in [t["id"] for t in tokens or []]:
                 # Someone made tokens since the listing (the stored one, at least): look again.
                 tokens = self.hub.list_tokens(user) or []
-            decision = self.decide(spec, user, tokens, stored_id, stored.secret is not None, now)
+            decision = self.decide(spec, user, plan.Seen(tokens, stored_id, stored.secret is not None, None, now))
             keep, revoke = decision.keep, self.not_ours(decision.revoke)
             if decision.create:
                 keep = self.create(spec, user, stored, now)
@@ -257,7 +279,8 @@ class TokenRun(object):
                     continue
                 if self.destination is not None and not self.check:
                     # The compare-and-set write settled any race: runs that lost revoke their own tokens.
-                    revoke = self.not_ours(plan.settle(spec, tokens, keep, None, now)[1] + plan.probes(tokens, spec))
+                    settled = plan.settle(spec, plan.Seen(tokens, None, False, None, now), keep)
+                    revoke = self.not_ours(settled[1] + plan.probes(tokens, spec))
             elif self.moved_on(user, stored, keep, revoke):
                 continue
             if spec.state == "absent" and stored.secret is not None and not self.check \
@@ -275,12 +298,12 @@ class TokenRun(object):
 
     def result(self, user, user_created, action, keep, revoke, before):
         out = dict(user=user, user_created=user_created, action=action, revoked=[t["id"] for t in revoke],
-                   token_id=None, expires_at=None, _before=before, _after=[plan.metadata(keep)] if keep else [])
+                   token_id=None, expires_at=None)
         if keep:
-            out.update(token_id=keep.get("id"), expires_at=keep.get("expires_at"), _info=plan.metadata(keep))
+            out.update(token_id=keep.get("id"), expires_at=keep.get("expires_at"))
             if self.destination is not None:
                 out["stored_at"] = self.destination.where(user)
-        return out
+        return Outcome(user, out, None, before, [plan.metadata(keep)] if keep else [])
 
     def moved_on(self, user, stored, keep, revoke):
         """Whether the destination changed since it was read, while tokens younger than the kept one are to be

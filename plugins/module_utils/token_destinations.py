@@ -27,6 +27,15 @@ import tempfile
 import threading
 from collections import namedtuple
 
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import (
+    connected_module,
+    network,
+    vault_client,
+    vault_module,
+)
+
 Stored = namedtuple("Stored", "secret version")
 
 USER_FIELD = "{user}"
@@ -131,12 +140,11 @@ class VaultKVDestination(object):
 
     kind = "vault_kv"
 
-    def __init__(self, client, mount, path, key="token", conflict_error=None):
+    def __init__(self, client, mount, path, key="token"):
         self.client = client
         self.mount = mount
         self.path_template = path
         self.key = key
-        self.conflict_error = conflict_error
 
     def path(self, user):
         return fill(self.path_template, user).strip("/")
@@ -160,10 +168,8 @@ class VaultKVDestination(object):
         data[self.key] = secret
         try:
             return self.client.kv2_write(self.mount, self.path(user), data, cas=version or 0)
-        except Exception as exc:  # pylint: disable=broad-except  # the client's CAS error class is injected
-            if self.conflict_error is not None and isinstance(exc, self.conflict_error):
-                raise DestinationConflict("%s changed while this run was writing it" % self.where(user))
-            raise
+        except vault_client.VaultCasError:
+            raise DestinationConflict("%s changed while this run was writing it" % self.where(user))
 
     def remove(self, user):
         data, version = self._data(user)
@@ -212,7 +218,7 @@ class KubernetesSecretDestination(object):
         except Exception as exc:  # pylint: disable=broad-except  # the API's errors and urllib3's connection errors
             if not isinstance(exc, self.api_exception):
                 raise DestinationError("cannot %s %s: the Kubernetes API did not answer (%s)"
-                                       % (what, self.where(user), exc.__class__.__name__))
+                                       % (what, self.where(user), network.reason(exc)))
             status = getattr(exc, "status", None)
             if status in (404, 409):
                 raise
@@ -276,10 +282,7 @@ class KubernetesSecretDestination(object):
 
 def argument_spec():
     """The ``destination`` option of jupyterhub_token: exactly one kind, each a dict of its settings."""
-    from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_module import vault_connection_spec
-    from ansible.module_utils.basic import env_fallback
-
-    vault = vault_connection_spec()
+    vault = vault_module.vault_connection_spec()
     vault.update(mount=dict(type="str", default="secret"),
                  path=dict(type="str", default="jupyterhub/user-tokens/{user}"),
                  key=dict(type="str", default="token", no_log=False))
@@ -312,29 +315,28 @@ def build(options, batch):
 
 
 def _vault(settings, batch):
-    from ansible_collections.datastack.jupyterhub.plugins.module_utils import vault_client, vault_module
-
     problem = template_problem("destination.vault_kv.path", settings["path"], batch)
     if problem:
         raise DestinationError(problem)
+    secrets = []
     try:
-        kwargs = vault_module.connection_kwargs(settings)
-        client = vault_client.connect(**kwargs)
+        client = vault_module.open_vault(settings, secrets.append)
         client.require_kv2(settings["mount"])
     except vault_client.VaultClientError as exc:
-        raise DestinationError("destination.vault_kv: %s Check its url (VAULT_ADDR), token (VAULT_TOKEN, token_file) "
-                               "or approle settings, and mount." % exc.message)
-    secrets = [kwargs.get("token"), client.token]
-    return VaultKVDestination(VaultErrors(client, vault_client.VaultClientError), settings["mount"], settings["path"],
-                              settings["key"], conflict_error=vault_client.VaultCasError), secrets
+        raise DestinationError("destination.vault_kv: %s" % vault_explain(exc))
+    return VaultKVDestination(VaultErrors(client), settings["mount"], settings["path"], settings["key"]), secrets
+
+
+def vault_explain(exc):
+    """A Vault client error with the hint that names the options of destination.vault_kv."""
+    return connected_module.explain(exc, vault_module.HINTS, "destination.vault_kv.")
 
 
 class VaultErrors(object):
-    """The Vault client with its errors turned into DestinationError (CAS errors pass through)."""
+    """The Vault client with its errors turned into DestinationError (check-and-set errors pass through)."""
 
-    def __init__(self, client, error_class):
+    def __init__(self, client):
         self.client = client
-        self.error_class = error_class
         self.token = client.token
 
     def kv2_read(self, mount, path):
@@ -346,10 +348,19 @@ class VaultErrors(object):
     def _call(self, func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except self.error_class as exc:
+        except vault_client.VaultClientError as exc:
             if exc.kind == "cas":
                 raise
-            raise DestinationError("Vault: %s" % exc.message)
+            raise DestinationError("Vault: %s" % vault_explain(exc))
+
+
+def config_problem(exc, config_exception):
+    """What is wrong with the Kubernetes configuration, in the loader's words (its first line) or the file's."""
+    if isinstance(exc, config_exception):
+        return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "invalid configuration"
+    if isinstance(exc, EnvironmentError):
+        return "%s: %s" % (exc.filename or "the configuration file", exc.strerror or "cannot be read")
+    return "the Kubernetes client could not read it"
 
 
 def _kubernetes(settings, batch):
@@ -359,6 +370,7 @@ def _kubernetes(settings, batch):
     try:
         from kubernetes import client as k8s_client, config as k8s_config
         from kubernetes.client.rest import ApiException
+        from kubernetes.config import ConfigException
     except ImportError:
         raise DestinationError("destination.kubernetes_secret needs the kubernetes Python library on the host that "
                                "runs the module (pip install kubernetes)")
@@ -371,6 +383,6 @@ def _kubernetes(settings, batch):
     except Exception as exc:  # pylint: disable=broad-except  # the config loaders raise many kinds
         raise DestinationError("destination.kubernetes_secret: cannot load the Kubernetes configuration (%s): set "
                                "kubeconfig and context, or run in a pod with a service account"
-                               % exc.__class__.__name__)
+                               % config_problem(exc, ConfigException))
     return KubernetesSecretDestination(k8s_client.CoreV1Api(api), settings["namespace"], settings["name"],
                                        settings["key"], api_exception=ApiException)

@@ -17,6 +17,8 @@ __metaclass__ = type
 import re
 import traceback
 
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import network
+
 HVAC_IMPORT_ERROR = None
 try:
     import hvac
@@ -61,25 +63,43 @@ def _detail(exc):
     else:
         text = str(exc).split(", on ", 1)[0]
     text = re.sub(r"\s+", " ", re.sub(r"\d+ errors? occurred:\s*\*", "", text)).strip(" *")
-    return text or exc.__class__.__name__
+    return text if text and text != "None" else "no reason given"
+
+
+def _answer(exc):
+    """What an hvac error that no rule of explain() covers says about Vault's answer."""
+    for cls, words in ((hvac_errors.InternalServerError, "HTTP 500, Vault failed"),
+                       (hvac_errors.BadGateway, "HTTP 502, a proxy in front of Vault could not reach it"),
+                       (hvac_errors.RateLimitExceeded, "HTTP 429, too many requests: wait and run again"),
+                       (hvac_errors.PreconditionFailed, "HTTP 412, a standby node has not caught up yet"),
+                       (hvac_errors.UnsupportedOperation, "an operation this server does not support"),
+                       (hvac_errors.ParamValidationError, "a request the client refused to send")):
+        if isinstance(exc, cls):
+            return words
+    return "an answer Vault does not document"
 
 
 def explain(exc, path, url):
-    """Turn an hvac or requests exception raised while touching ``path`` into a VaultClientError."""
+    """Turn an hvac or requests exception raised while touching ``path`` into a VaultClientError.
+
+    Matched by class only; anything that is neither hvac's nor requests' is raised again (a bug).
+    """
     if isinstance(exc, VaultClientError):
         return exc
-    detail = _detail(exc)
     if requests is not None and isinstance(exc, requests.exceptions.SSLError):
         return VaultClientError("TLS verification of Vault at %s failed (%s): give the CA bundle that signed "
-                                "its certificate." % (url, detail), "tls", path)
+                                "its certificate." % (url, network.reason(exc)), "tls", path)
     if requests is not None and isinstance(exc, requests.exceptions.RequestException):
         return VaultClientError("cannot reach Vault at %s (%s): check the address and that Vault runs and is "
-                                "reachable from here." % (url, exc.__class__.__name__), "unreachable", path)
+                                "reachable from here." % (url, network.reason(exc)), "unreachable", path)
     if isinstance(exc, ValueError):
         return VaultClientError("the server at %s answered '%s' with something that is not Vault's JSON (a proxy "
                                 "or a login page in front of Vault?): check the address." % (url, path),
                                 "protocol", path)
-    if isinstance(exc, (hvac_errors.VaultDown, hvac_errors.VaultNotInitialized)) or "sealed" in detail.lower():
+    if hvac_errors is None or not isinstance(exc, hvac_errors.VaultError):
+        raise exc
+    detail = _detail(exc)
+    if isinstance(exc, (hvac_errors.VaultDown, hvac_errors.VaultNotInitialized)):
         return VaultClientError("Vault at %s is sealed or not ready (%s): unseal it (`bao operator unseal` or "
                                 "`vault operator unseal`) or wait until it is ready, then run again."
                                 % (url, detail), "sealed", path, 503)
@@ -92,14 +112,12 @@ def explain(exc, path, url):
     if isinstance(exc, hvac_errors.InvalidPath):
         return VaultClientError("nothing at '%s' (%s)." % (path, detail), "not_found", path, 404)
     if isinstance(exc, hvac_errors.InvalidRequest):
+        # Vault has no status of its own for a lost check-and-set: only its words tell it from other 400s.
         if "check-and-set" in detail:
             return VaultCasError("'%s' was written by someone else since it was read (check-and-set lost)." % path,
                                  path)
         return VaultClientError("Vault refused the request on '%s': %s" % (path, detail), "invalid", path, 400)
-    if isinstance(exc, hvac_errors.VaultError):
-        return VaultClientError("Vault error on '%s' (%s): %s" % (path, exc.__class__.__name__, detail),
-                                "error", path)
-    raise exc
+    return VaultClientError("Vault could not serve '%s' (%s): %s" % (path, _answer(exc), detail), "error", path)
 
 
 def _session(retries):

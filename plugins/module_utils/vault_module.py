@@ -2,9 +2,10 @@
 # Copyright: (c) 2026, datastack platform engineering
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""VaultModule: an AnsibleModule that owns the Vault connection and auth options (doc fragment
-datastack.jupyterhub.vault), builds the client and turns client errors into messages that name the
-option to fix.
+"""VaultModule: the module base that owns the Vault connection and auth options (doc fragment
+datastack.jupyterhub.vault), builds the client once and turns client errors into messages that name
+the option to fix. ``open_vault()`` and ``HINTS`` serve a Vault connection given as a dict option too
+(jupyterhub_token's ``destination.vault_kv``).
 
 Secrets are masked whatever their source: ``token`` and ``secret_id`` are ``no_log`` options whose
 environment fallbacks Ansible resolves before it collects no_log values, and a token read from
@@ -15,22 +16,24 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.connected_module import ConnectedModule
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import (
     HVAC_IMPORT_ERROR,
     VaultClientError,
     connect,
 )
 
-# What each kind of client error asks the user to check, in option names.
-_OPTION_HINTS = {
-    "config": "set url (or VAULT_ADDR) and either token (or VAULT_TOKEN, or token_file) or auth_method=approle "
-              "with role_id and secret_id",
-    "unreachable": "check url (or VAULT_ADDR), timeout and retries",
-    "tls": "set ca_cert (or VAULT_CACERT) to the CA bundle that signed Vault's certificate",
-    "unauthorized": "check token (or VAULT_TOKEN, token_file), or role_id, secret_id and mount_point for approle",
-    "forbidden": "use a token whose policies allow the path (option token, VAULT_TOKEN or token_file)",
+# What to change, by kind of client error; {prefix} stands before the option names of a dict option.
+HINTS = {
+    "config": "Set {prefix}url (or VAULT_ADDR) and either {prefix}token (or VAULT_TOKEN, or {prefix}token_file) or "
+              "{prefix}auth_method=approle with {prefix}role_id and {prefix}secret_id.",
+    "unreachable": "Check {prefix}url (or VAULT_ADDR), {prefix}timeout and {prefix}retries.",
+    "tls": "Set {prefix}ca_cert (or VAULT_CACERT) to the CA bundle that signed Vault's certificate.",
+    "unauthorized": "Check {prefix}token (or VAULT_TOKEN, {prefix}token_file), or {prefix}role_id, {prefix}secret_id "
+                    "and {prefix}mount_point for approle.",
+    "forbidden": "Use a token whose policies allow the path ({prefix}token, VAULT_TOKEN or {prefix}token_file).",
 }
 
 
@@ -77,13 +80,25 @@ def connection_kwargs(params):
                 retries=params.get("retries", 3), approle_mount=params.get("mount_point") or "approle")
 
 
-class VaultModule(AnsibleModule):
-    """AnsibleModule with the connection options merged into the module's own argument_spec."""
+def open_vault(params, mask):
+    """An authenticated VaultClient from options of vault_connection_spec(); ``mask`` gets every secret
+    (the token read from a file, the one an approle login returned) before anything can show it.
+    VaultClientError when the options are incomplete or Vault refuses them."""
+    kwargs = connection_kwargs(params)
+    mask(kwargs["token"])
+    client = connect(**kwargs)
+    mask(client.token)
+    return client
+
+
+class VaultModule(ConnectedModule):
+    """The connection options merged into the module's own argument_spec; ``connect()`` returns the
+    VaultClient, built once."""
+
+    HINTS = HINTS
 
     def __init__(self, argument_spec=None, **kwargs):
-        spec = vault_connection_spec()
-        spec.update(argument_spec or {})
-        super(VaultModule, self).__init__(argument_spec=spec, **kwargs)
+        super(VaultModule, self).__init__(vault_connection_spec(), argument_spec, **kwargs)
         if HVAC_IMPORT_ERROR:
             self.fail_json(msg=missing_required_lib("hvac"), exception=HVAC_IMPORT_ERROR)
 
@@ -91,20 +106,12 @@ class VaultModule(AnsibleModule):
         """Never show these values in this module's results, diffs, warnings or errors."""
         self.no_log_values.update(secret for secret in secrets if secret)
 
-    def vault(self, params=None):
-        """Connect and authenticate with ``params`` (default: the top-level options); fail clearly."""
-        params = self.params if params is None else params
+    def open_client(self):
         try:
-            kwargs = connection_kwargs(params)
-            self.mask(kwargs["token"])
-            client = connect(**kwargs)
+            return open_vault(self.params, self.mask)
         except VaultClientError as exc:
             self.fail_vault(exc)
-        self.mask(client.token)
-        return client
 
     def fail_vault(self, exc, **result):
-        """Fail the task with the client's message and the options that fix it."""
-        hint = _OPTION_HINTS.get(exc.kind)
-        message = exc.message if not hint else "%s. Fix: %s." % (exc.message.rstrip("."), hint)
-        self.fail_json(msg=message, error_kind=exc.kind, **result)
+        """Fail the task with the client's message, the options that fix it and the kind of error."""
+        self.fail_json(msg=self.explain(exc), error_kind=exc.kind, **result)

@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What vault_renewable_token should do, decided without touching Vault (pure functions).
 
-``TokenSpec`` holds what the task asks for (durations in seconds); ``problems()`` lists requests the
-module must refuse; ``decide()`` compares the stored record and the live token (``lookup-self`` data)
-with the spec and returns a ``Decision``.
+``spec_from()`` builds the ``TokenSpec`` of the module's options (durations in seconds);
+``problems()`` lists requests the module must refuse; ``decide()`` compares what was ``Seen`` (the
+stored record and the live token's ``lookup-self`` data) with the spec and returns a ``Decision``.
+The other functions say how to renew, what to store, what to warn about and what to show.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,18 +15,25 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+from collections import namedtuple
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.durations import parse_duration
 
 DURATION_OPTIONS = ("ttl", "period", "explicit_max_ttl", "renew_threshold")
 
+# What the module read: the KV ``record`` ({} when there is none) and its ``version`` (for check-and-set),
+# ``live`` lookup-self data of the stored token (None: no token, or invalid), ``now`` (Unix time) and
+# ``mount_max``, the token auth mount's max_lease_ttl in seconds (None when unknown).
+Seen = namedtuple("Seen", "record version live now mount_max")
+
 
 class TokenSpec(object):
     """The token a task asks for. Durations are whole seconds; ``period`` 0 means not periodic."""
 
-    def __init__(self, policies=None, no_default_policy=False, role_name=None, ttl=86400, period=None,
-                 explicit_max_ttl=0, renew_threshold=None, renewable=True, orphan=True, display_name=None,
-                 meta=None, store_mount="secret", store_path="", store_key="token"):
+    def __init__(self, state="present", policies=None, no_default_policy=False, role_name=None, ttl=86400,
+                 period=None, explicit_max_ttl=0, renew_threshold=None, renewable=True, orphan=True,
+                 display_name=None, meta=None, store_mount="secret", store_path="", store_key="token"):
+        self.state = state
         self.policies = None if policies is None else sorted(set(name.strip().lower() for name in policies))
         self.no_default_policy = bool(no_default_policy)
         self.role_name = role_name or None
@@ -41,23 +49,6 @@ class TokenSpec(object):
         self.store_mount = store_mount
         self.store_path = store_path
         self.store_key = store_key
-
-    @classmethod
-    def from_params(cls, params):
-        """A spec from module parameters; ValueError naming the option for a bad duration."""
-        durations = {}
-        for name in DURATION_OPTIONS:
-            value = params.get(name)
-            try:
-                durations[name] = None if value is None else parse_duration(value)
-            except ValueError as exc:
-                raise ValueError("invalid duration in %s: %s" % (name, exc))
-        return cls(policies=params.get("policies"), no_default_policy=params.get("no_default_policy"),
-                   role_name=params.get("role_name"), renewable=params.get("renewable", True),
-                   orphan=params.get("orphan", True), display_name=params.get("display_name"),
-                   meta=params.get("meta"), store_mount=params.get("store_mount", "secret"),
-                   store_path=params.get("store_path", ""), store_key=params.get("store_key", "token"),
-                   **durations)
 
     @property
     def store(self):
@@ -88,14 +79,34 @@ class TokenSpec(object):
 
 
 class Decision(object):
-    """``action``: create, renew, record (rewrite the record's metadata), refuse or none; ``reason`` for the user."""
+    """``action``: create, renew, record (rewrite the record's metadata), remove (revoke the stored token and
+    delete the record), refuse or none; ``reason`` for the user; ``rewrite_record``: after a renewal, the
+    record's metadata no longer describe the live token and are written again."""
 
-    def __init__(self, action, reason=""):
+    def __init__(self, action, reason="", rewrite_record=False):
         self.action = action
         self.reason = reason
+        self.rewrite_record = rewrite_record
 
     def __repr__(self):
-        return "Decision(%r, %r)" % (self.action, self.reason)
+        return "Decision(%r, %r, rewrite_record=%r)" % (self.action, self.reason, self.rewrite_record)
+
+
+def spec_from(params):
+    """The TokenSpec of the module's options; ValueError naming the option for a bad duration."""
+    durations = {}
+    for name in DURATION_OPTIONS:
+        value = params.get(name)
+        try:
+            durations[name] = None if value is None else parse_duration(value)
+        except ValueError as exc:
+            raise ValueError("invalid duration in %s: %s" % (name, exc))
+    return TokenSpec(state=params.get("state", "present"), policies=params.get("policies"),
+                     no_default_policy=params.get("no_default_policy"), role_name=params.get("role_name"),
+                     renewable=params.get("renewable", True), orphan=params.get("orphan", True),
+                     display_name=params.get("display_name"), meta=params.get("meta"),
+                     store_mount=params.get("store_mount", "secret"), store_path=params.get("store_path", ""),
+                     store_key=params.get("store_key", "token"), **durations)
 
 
 def path_problem(name, value):
@@ -109,14 +120,14 @@ def path_problem(name, value):
     return None
 
 
-def problems(spec, state, mount_max=None):
-    """Every reason to refuse the request (empty when it is fine)."""
+def problems(spec, mount_max=None):
+    """Every reason to refuse the request (empty when it is fine); ``mount_max`` once it is known."""
     found = [problem for problem in (path_problem("store_mount", spec.store_mount),
                                      path_problem("store_path", spec.store_path)) if problem]
-    if state == "absent":
+    if spec.state == "absent":
         return found
     if spec.policies is None and not spec.role_name:
-        found.append("policies is required with state=%s unless role_name is set" % state)
+        found.append("policies is required with state=%s unless role_name is set" % spec.state)
     elif spec.policies is not None and not (set(spec.policies) - ({"default"} if spec.no_default_policy else set())):
         found.append("policies %s asks for a token without any policy%s; Vault would give it the policies of the "
                      "token running the task (a root token makes a root token). List the policies it needs, e.g. "
@@ -187,10 +198,20 @@ def threshold(spec, live):
     return lease // 2
 
 
-def decide(spec, record, live, now, rotate=False, mount_max=None):
-    """What to do with the stored ``record`` (dict) whose token has ``live`` lookup data (None: invalid)."""
-    old = (record or {}).get(spec.store_key)
-    if rotate:
+def decide(spec, seen):
+    """The Decision for the spec and what was Seen."""
+    if spec.state == "absent":
+        return Decision("remove", "record exists at %s" % spec.store) if seen.record else Decision("none")
+    decision = keep_or_replace(spec, seen)
+    if decision.action in ("renew", "record"):
+        decision.rewrite_record = record_stale(seen.record, seen.live)
+    return decision
+
+
+def keep_or_replace(spec, seen):
+    record, live, now = seen.record or {}, seen.live, seen.now
+    old = record.get(spec.store_key)
+    if spec.state == "rotated":
         return Decision("create", "rotation requested")
     if not old:
         return Decision("create", "no token stored at %s (key %s)" % (spec.store, spec.store_key))
@@ -203,7 +224,7 @@ def decide(spec, record, live, now, rotate=False, mount_max=None):
     if reason:
         return Decision("create", reason)
     below = threshold(spec, live)
-    end = max_expire(live, mount_max)
+    end = max_expire(live, seen.mount_max)
     if end is not None and end - now < below:
         return Decision("create", "stored token reaches its maximum lifetime at %s, within the renew threshold (%ss)"
                         % (iso_time(end), below))
@@ -217,6 +238,28 @@ def decide(spec, record, live, now, rotate=False, mount_max=None):
 def record_stale(record, live):
     """Whether the record's accessor and created_time no longer describe the live token."""
     return record.get("accessor") != live.get("accessor") or not record.get("created_time")
+
+
+def renew_increment(spec, live):
+    """The increment of a renewal: none for a periodic token (it gets its period), else the ttl."""
+    return None if live.get("period") else "%ds" % spec.ttl
+
+
+def renewed(spec, live):
+    """The lookup data a renewal would give (check mode)."""
+    return dict(live, ttl=int(live.get("period") or spec.ttl))
+
+
+def mount_cap_warning(spec, live, mount_max, now):
+    """Why a renewable token that is not periodic ends however often it is renewed, or None."""
+    if spec.period or spec.explicit_max_ttl or not spec.renewable or spec.role_name:
+        return None
+    end = max_expire(live or {"creation_time": now}, mount_max) if mount_max else None
+    return ("a renewable token without period and with explicit_max_ttl 0 is NOT unlimited: the token auth "
+            "mount's max_lease_ttl (%s) still ends it%s. Omit period (the default makes a periodic token) "
+            "for a token that lives as long as it is renewed."
+            % ("%ss" % mount_max if mount_max else "unknown: this token may not read sys/auth/token/tune",
+               " at %s" % iso_time(end) if end else ""))
 
 
 def new_record(existing, spec, token, live):

@@ -181,30 +181,32 @@ from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_cl
 )
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_module import JupyterHubModule
 
-ROUTING_SYNCED = "the proxy's routes were updated at once"
-ROUTING_LATER = ("the token lacks the proxy scope, so the proxy's route for /services/<name>/ changes at the hub's next "
-                 "route check (JupyterHub.last_activity_interval, 5 minutes by default)")
+OWN_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    url=dict(type="str"),
+    service_token=dict(type="str", no_log=True),
+    display=dict(type="bool", default=True),
+    info=dict(type="dict", default={}),
+    oauth_client_allowed_scopes=dict(type="list", elements="str"),
+    oauth_no_confirm=dict(type="bool"),
+    oauth_redirect_uri=dict(type="str"),
+    oauth_client_id=dict(type="str"),
+    admin=dict(type="bool", default=False),
+    force=dict(type="bool", default=False),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
-def spec_from(params):
-    return plan.ServiceSpec(**dict((field, params[field]) for field in plan.ServiceSpec._fields))
+def observe(hub, spec):
+    """What the planner needs from the hub: the live service and, for a given token, whose it is."""
+    live = hub.get_service(spec.name)
+    token = plan.token_to_check(spec, live)
+    return plan.Seen(live, token is not None, hub.whoami(token=token) if token is not None else None)
 
 
-def token_is_the_services(hub, token, name):
-    """Whether ``token`` authenticates as service ``name`` (None without a token); fails if it is someone else's."""
-    if token is None:
-        return None
-    owner = hub.whoami(token=token)
-    if owner is None:
-        return False
-    if owner.get("kind") == "service" and owner.get("name") == name:
-        return True
-    raise JupyterHubError(REFUSED, "service_token is already the token of %s %s: the hub would fail half-way; "
-                          "give the service a token of its own" % (owner.get("kind"), owner.get("name")))
-
-
-def apply(module, hub, spec, live, decided, result):
-    """Make the hub match ``decided``; an add the hub refuses brings the old service back."""
+def apply(module, hub, spec, seen, decided, result):
+    """Make the hub match ``decided``; return the service model after. An add the hub refuses brings the
+    previous service back (the planner says with which body) and fails the task."""
     if decided.action in ("remove", "replace"):
         hub.delete_service(spec.name)
     if decided.action == "remove":
@@ -212,63 +214,46 @@ def apply(module, hub, spec, live, decided, result):
     try:
         return hub.create_service(spec.name, decided.body)
     except JupyterHubError as error:
-        if live is None or error.kind not in (REFUSED, SERVER):
+        if seen.live is None or error.kind not in (REFUSED, SERVER):
             raise
-        # Keep the token when it is known to be the old service's (it was given and it authenticated).
-        token = spec.service_token if "service_token" not in decided.differences else None
+        previous = plan.restore(spec, seen, decided)
         try:
-            hub.create_service(spec.name, plan.restore_body(live, token))
+            hub.create_service(spec.name, previous)
         except JupyterHubError as again:
             module.fail_json(msg="%s. Adding the previous service %s back failed too: %s" % (
                 module.explain(error), spec.name, module.explain(again)), **result)
         hub.sync_proxy()
         result["restored"] = True
         module.fail_json(msg="%s. The previous service %s was added back%s." % (
-            module.explain(error), spec.name,
-            "" if token else " without its token (the hub cannot show it; give service_token to keep it)"),
-            **result)
+            module.explain(error), spec.name, "" if "api_token" in previous
+            else " without its token (the hub cannot show it; give service_token to keep it)"), **result)
 
 
 def main():
-    module = JupyterHubModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            url=dict(type="str"),
-            service_token=dict(type="str", no_log=True),
-            display=dict(type="bool", default=True),
-            info=dict(type="dict", default={}),
-            oauth_client_allowed_scopes=dict(type="list", elements="str"),
-            oauth_no_confirm=dict(type="bool"),
-            oauth_redirect_uri=dict(type="str"),
-            oauth_client_id=dict(type="str"),
-            admin=dict(type="bool", default=False),
-            force=dict(type="bool", default=False),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
-    )
-    spec = spec_from(module.params)
+    module = JupyterHubModule(argument_spec=OWN_OPTIONS, supports_check_mode=True)
+    spec = plan.spec_from(module.params)
     problems = plan.problems(spec)
     if problems:
         module.fail_json(msg="; ".join(problems))
     hub = module.connect()
     result = dict(changed=False, replaced=False, differences=[])
     try:
-        live = hub.get_service(spec.name)
-        owned = token_is_the_services(hub, spec.service_token, spec.name) if live is not None else None
-        decided = plan.plan(spec, live, owned)
+        seen = observe(hub, spec)
+        decided = plan.decide(spec, seen)
+        if decided.action == "refuse":
+            module.fail_json(msg=decided.reason, **result)
         result.update(changed=decided.action != "none", replaced=decided.action == "replace",
                       differences=decided.differences)
         after = decided.expected
         if decided.action != "none" and not module.check_mode:
-            after = apply(module, hub, spec, live, decided, result)
-            result["routes_synced"] = hub.sync_proxy()
-            result["routing"] = ROUTING_SYNCED if result["routes_synced"] else ROUTING_LATER.replace("<name>", spec.name)
-            if not result["routes_synced"]:
+            after = apply(module, hub, spec, seen, decided, result)
+            synced = hub.sync_proxy()
+            result.update(routes_synced=synced, routing=plan.routing(spec.name, synced))
+            if not synced:
                 module.warn(result["routing"])
         if spec.state == "present":
             result["service"] = plan.visible(after)
-        result["diff"] = dict(before=plan.visible(live), after=plan.visible(after))
+        result["diff"] = dict(before=plan.visible(seen.live), after=plan.visible(after))
     except JupyterHubError as error:
         module.fail_hub(error, **result)
     hub.close()

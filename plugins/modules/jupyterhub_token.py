@@ -368,8 +368,6 @@ not_done:
   elements: str
 """
 
-import re
-
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_token_plan as plan
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import token_destinations
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import JupyterHubError
@@ -377,26 +375,19 @@ from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_mo
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_token_run import NOT_STARTED, TokenRun
 
 
-def seconds(value):
-    """The value of a lifetime option as a whole number of seconds; refuses booleans, fractions and units."""
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a number of seconds")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if re.match(r"^-?[0-9]+$", text):
-        return int(text)
-    raise ValueError("%r is not a whole number of seconds (for example 2592000 for 30 days)" % (value,))
-
-
-def spec_from(params, stored):
-    expires_in = params["expires_in"]
-    return plan.TokenSpec(
-        state=params["state"], note=params["note"], scopes=params["scopes"], expires_in=expires_in,
-        renew_before=plan.default_renew_before(expires_in, params["renew_before"]),
-        token_id=params["token_id"], stored=stored)
+OWN_OPTIONS = dict(
+    user=dict(type="str"),
+    users=dict(type="list", elements="str"),
+    create_user=dict(type="bool", default=True),
+    note=dict(type="str", default="ansible-managed"),
+    scopes=dict(type="list", elements="str"),
+    expires_in=dict(type="raw"),
+    renew_before=dict(type="raw"),
+    token_id=dict(type="str"),
+    current_token=dict(type="str", no_log=True),
+    destination=token_destinations.argument_spec(),
+    state=dict(type="str", default="present", choices=["present", "absent", "rotated"]),
+)
 
 
 def user_names(module):
@@ -415,19 +406,7 @@ def user_names(module):
 
 def main():
     module = JupyterHubModule(
-        argument_spec=dict(
-            user=dict(type="str"),
-            users=dict(type="list", elements="str"),
-            create_user=dict(type="bool", default=True),
-            note=dict(type="str", default="ansible-managed"),
-            scopes=dict(type="list", elements="str"),
-            expires_in=dict(type="raw"),
-            renew_before=dict(type="raw"),
-            token_id=dict(type="str"),
-            current_token=dict(type="str", no_log=True),
-            destination=token_destinations.argument_spec(),
-            state=dict(type="str", default="present", choices=["present", "absent", "rotated"]),
-        ),
+        argument_spec=OWN_OPTIONS,
         required_one_of=[("user", "users")],
         mutually_exclusive=[("user", "users"), ("token_id", "current_token"), ("destination", "token_id"),
                             ("destination", "current_token")],
@@ -435,15 +414,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    for option in ("expires_in", "renew_before"):
-        if params[option] is not None:
-            try:
-                params[option] = seconds(params[option])
-            except (TypeError, ValueError) as error:
-                module.fail_json(msg="%s: %s" % (option, error))
+    try:
+        spec = plan.spec_from(params, stored=bool(params["destination"]))
+    except ValueError as error:
+        module.fail_json(msg=str(error))
     single = params["user"] is not None
     users, given = user_names(module)
-    problems = plan.spec_problems(spec_from(params, False))
+    problems = plan.problems(spec)
     if problems:
         module.fail_json(msg="; ".join(problems))
     destination = None
@@ -454,16 +431,15 @@ def main():
             module.fail_json(msg=str(error))
         module.no_log_values.update(s for s in secrets if s)
     hub = module.connect()
-    spec = spec_from(params, destination is not None)
     if params["current_token"]:
         try:
-            owner = hub.whoami(token=params["current_token"])
+            token_id = plan.token_id_of(hub.whoami(token=params["current_token"]), users[0])
         except JupyterHubError as error:
             module.fail_hub(error)
-        if owner is None or owner.get("name") != users[0]:
+        if token_id is None:
             module.fail_json(msg="current_token is not a valid token of user %s (invalid, expired, revoked or another "
                                  "user's); omit it to manage the token by note" % users[0])
-        spec = spec._replace(token_id=owner.get("token_id"))
+        spec = spec._replace(token_id=token_id)
     run = TokenRun(hub, spec, destination, check=module.check_mode, create_user=params["create_user"],
                    mask=module.no_log_values.add)
     outcome = run.run(users)
@@ -473,7 +449,7 @@ def main():
 
 def report(module, run, outcome, users, given, single):
     results, done, failed, unreached, before, after = [], [], [], [], {}, {}
-    for user, result, error in outcome:
+    for user, result, error, was, now in outcome:
         if result is NOT_STARTED:
             unreached.append(user)
         elif error is not None:
@@ -481,19 +457,17 @@ def report(module, run, outcome, users, given, single):
             results.append(dict(user=user, action="failed", error=module_message(module, error)))
         else:
             done.append(user)
-            before[user], after[user] = result.pop("_before"), result.pop("_after")
+            before[user], after[user] = was, now
             results.append(result)
     for result in results:
         if given[result["user"]] != result["user"]:
             result["requested"] = given[result["user"]]
-    info = results[0].get("_info") if single and results else None
-    for result in results:
-        result.pop("_info", None)
+    info = after.get(users[0]) if single else None
     output = dict(changed=any(r["action"] not in ("kept", "none", "failed") or r.get("user_created") or r.get("revoked")
                               for r in results),
                   results=results, done=done, not_done=[user for user, dummy in failed] + unreached)
     if info and module.params["state"] != "absent":
-        output["token_info"] = info
+        output["token_info"] = info[0]
     if single and users[0] in run.created:
         output["token"] = run.created[users[0]]
     if not single or output["not_done"]:

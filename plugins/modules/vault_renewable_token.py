@@ -12,8 +12,6 @@ DOCUMENTATION = r"""
 module: vault_renewable_token
 short_description: Ensure a renewable Vault token exists, is stored in KV v2 and stays alive
 version_added: 0.1.0
-author:
-  - datastack platform engineering (@datastack)
 description:
   - Keeps one Vault (or OpenBao) token stored in a KV version 2 secret, such as the JupyterHub admin
     token at C(secret/jupyterhub/vault-token).
@@ -30,22 +28,19 @@ description:
     by default) still ends it. The module warns when asked for one and reports the end date in
     RV(max_expire_time).
   - The token is returned only with O(return_token=true), and only when it was created or rotated.
-requirements:
-  - hvac (Python library) on the host that runs the module
+author:
+  - Datastack Platform Engineering (@datastack)
 extends_documentation_fragment:
   - datastack.jupyterhub.vault
+  - datastack.jupyterhub.vault.attributes
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
-    description: Reports what would change without creating, renewing, storing or revoking anything.
+    details: Reports what would change without creating, renewing, storing or revoking anything.
   diff_mode:
     support: full
-    description: Shows the stored token's metadata (accessor, policies, period, expiry), never the token.
-  action_group:
-    support: full
-    description: Use C(group/datastack.jupyterhub.vault) in C(module_defaults).
-    membership:
-      - datastack.jupyterhub.vault
+    details: The diff shows the stored token's metadata (accessor, policies, period, expiry), never the token.
 options:
   state:
     description:
@@ -226,9 +221,9 @@ token:
 
 import time
 
+from ansible_collections.datastack.jupyterhub.plugins.module_utils import vault_token_plan as plan
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import VaultCasError, VaultClientError
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_module import VaultModule
-from ansible_collections.datastack.jupyterhub.plugins.module_utils import vault_token_plan as plan
 
 OWN_OPTIONS = dict(
     state=dict(type="str", choices=["present", "rotated", "absent"], default="present"),
@@ -249,7 +244,6 @@ OWN_OPTIONS = dict(
     return_token=dict(type="bool", default=False),
 )
 
-
 # Vault's refusals of a create call, and the options that avoid them.
 CREATE_HINTS = (
     ("subset of parent", "create the token through a token role (option role_name, which needs only `update` on "
@@ -258,9 +252,13 @@ CREATE_HINTS = (
     ("sudo", "create the token through a token role (option role_name; the period is then the role's "
              "token_period), or grant `sudo` on that path."),
 )
+SHOWN = ("accessor", "ttl", "period", "policies", "expire_time", "max_expire_time")
 
 
 class RenewableToken(object):
+    """Reads what the planner needs and carries out its Decision: create, store with check-and-set, renew,
+    revoke. The decisions are the planner's (vault_token_plan)."""
+
     def __init__(self, module, spec, vault):
         self.module = module
         self.spec = spec
@@ -268,6 +266,7 @@ class RenewableToken(object):
         self.result = dict(changed=False, created=False, renewed=False, revoked=False, reason="")
         self.new_token = None
 
+    # -- reading ----------------------------------------------------------------------------------
     def read_record(self):
         self.vault.require_kv2(self.spec.store_mount)
         record, version = self.vault.kv2_read(self.spec.store_mount, self.spec.store_path)
@@ -275,12 +274,19 @@ class RenewableToken(object):
         self.module.mask(record.get(self.spec.store_key))
         return record, version
 
+    def observe(self, mount_max):
+        record, version = self.read_record()
+        old = record.get(self.spec.store_key)
+        live = self.vault.with_token(old).lookup_self() if old else None
+        return plan.Seen(record, version, live, int(time.time()), mount_max)
+
     def check_policies(self):
         unknown = [name for name in self.spec.policies or [] if self.vault.policy_exists(name) is False]
         if unknown:
             raise VaultClientError("the policies %s do not exist on %s: write them first (sys/policies/acl/<name>) "
                                    "or fix policies." % (", ".join(unknown), self.vault.url), "invalid")
 
+    # -- carrying out -----------------------------------------------------------------------------
     def create(self):
         spec = self.spec
         try:
@@ -300,8 +306,10 @@ class RenewableToken(object):
                                    "auth/token/lookup-self.", "forbidden", "auth/token/lookup-self")
         return token, live
 
-    def replace(self, record, version, old_live, reason):
-        """Create, store with check-and-set, then revoke the old token (never the other way round)."""
+    def replace(self, seen, reason):
+        """Create, store with check-and-set, then revoke the old token (never the other way round).
+
+        Returns the lookup data of the stored token; None in check mode."""
         if self.module.check_mode:
             self.result.update(changed=True, created=True, reason=reason)
             return None
@@ -309,16 +317,16 @@ class RenewableToken(object):
         self.result.update(changed=True, created=True, reason=reason, lost_race=False)
         try:
             self.vault.kv2_write(self.spec.store_mount, self.spec.store_path,
-                                 plan.new_record(record, self.spec, token, live), cas=version)
+                                 plan.new_record(seen.record, self.spec, token, live), cas=seen.version)
         except VaultCasError:
             return self.lost(token, live)
         except VaultClientError:
             # Nothing refers to the new token: do not leave it alive. The old one stays untouched.
             self.vault.revoke(token, live.get("accessor"))
             raise
-        old = record.get(self.spec.store_key)
-        if old and old_live:
-            self.result["revoked"] = self.vault.revoke(old, old_live.get("accessor"))
+        old = seen.record.get(self.spec.store_key)
+        if old and seen.live:
+            self.result["revoked"] = self.vault.revoke(old, seen.live.get("accessor"))
         self.new_token = token
         return live
 
@@ -334,79 +342,73 @@ class RenewableToken(object):
                            reason="another run stored a token first")
         return winner
 
-    def renew(self, client, live, reason):
+    def renew(self, seen, reason):
         self.result.update(changed=True, renewed=True, reason=reason)
         if self.module.check_mode:
-            return dict(live, ttl=int(live.get("period") or self.spec.ttl))
-        client.renew_self(None if live.get("period") else "%ds" % self.spec.ttl)
-        return client.lookup_self() or live
+            return plan.renewed(self.spec, seen.live)
+        client = self.vault.with_token(seen.record[self.spec.store_key])
+        client.renew_self(plan.renew_increment(self.spec, seen.live))
+        return client.lookup_self() or seen.live
 
-    def present(self, rotate, mount_max):
+    def rewrite_record(self, seen, reason):
         spec = self.spec
-        record, version = self.read_record()
-        old = record.get(spec.store_key)
-        client = self.vault.with_token(old) if old else None
-        live = client.lookup_self() if client else None
-        now = int(time.time())
-        before = plan.describe(live, mount_max, spec.store, now)
-        decision = plan.decide(spec, record, live, now, rotate=rotate, mount_max=mount_max)
-        after_live = live
-        if decision.action == "create":
-            after_live = self.replace(record, version, live, decision.reason)
-            if after_live is None:
-                return before, plan.planned(spec, spec.store), None
-        elif decision.action == "refuse":
-            raise VaultClientError(decision.reason + ".", "invalid")
-        elif decision.action == "renew":
-            after_live = self.renew(client, live, decision.reason)
-        if decision.action in ("renew", "record") and plan.record_stale(record, live):
-            self.result.update(changed=True, reason=self.result["reason"] or decision.reason)
-            if not self.module.check_mode:
-                try:
-                    self.vault.kv2_write(spec.store_mount, spec.store_path,
-                                         plan.new_record(record, spec, old, live), cas=version)
-                except VaultCasError:
-                    self.module.warn("another run rewrote %s meanwhile; its record was kept" % spec.store)
-        return before, plan.describe(after_live, mount_max, spec.store, now), after_live
-
-    def absent(self):
-        record, dummy = self.read_record()
-        if not record:
-            return {}, {}
-        old = record.get(self.spec.store_key)
-        live = self.vault.with_token(old).lookup_self() if old else None
-        self.result.update(changed=True, reason="record exists at %s" % self.spec.store)
-        if not self.module.check_mode:
-            if live:
-                self.vault.revoke(old, live.get("accessor"))
-            self.vault.kv2_destroy(self.spec.store_mount, self.spec.store_path)
-        self.result["revoked"] = bool(live)
-        return plan.describe(live, None, self.spec.store, int(time.time())), {}
-
-    def warn_mount_cap(self, live, mount_max):
-        spec = self.spec
-        if spec.period or spec.explicit_max_ttl or not spec.renewable or spec.role_name:
+        self.result.update(changed=True, reason=self.result["reason"] or reason)
+        if self.module.check_mode:
             return
-        end = plan.max_expire(live or {"creation_time": int(time.time())}, mount_max) if mount_max else None
-        self.module.warn(
-            "a renewable token without period and with explicit_max_ttl 0 is NOT unlimited: the token auth "
-            "mount's max_lease_ttl (%s) still ends it%s. Omit period (the default makes a periodic token) "
-            "for a token that lives as long as it is renewed."
-            % ("%ss" % mount_max if mount_max else "unknown: this token may not read sys/auth/token/tune",
-               " at %s" % plan.iso_time(end) if end else ""))
+        try:
+            self.vault.kv2_write(spec.store_mount, spec.store_path,
+                                 plan.new_record(seen.record, spec, seen.record[spec.store_key], seen.live),
+                                 cas=seen.version)
+        except VaultCasError:
+            self.module.warn("another run rewrote %s meanwhile; its record was kept" % spec.store)
 
-    def run(self, state):
-        if state == "absent":
-            return self.absent()
-        mount_max = self.vault.token_mount_max_ttl()
-        refused = plan.problems(self.spec, state, mount_max)
-        if refused:
-            raise VaultClientError("; ".join(refused) + ".", "invalid")
-        self.check_policies()
-        before, after, live = self.present(state == "rotated", mount_max)
-        self.warn_mount_cap(live, mount_max)
-        self.result.update(dict((key, after.get(key)) for key in (
-            "accessor", "ttl", "period", "policies", "expire_time", "max_expire_time")))
+    def remove(self, seen, reason):
+        self.result.update(changed=True, reason=reason, revoked=bool(seen.live))
+        if not self.module.check_mode:
+            if seen.live:
+                self.vault.revoke(seen.record[self.spec.store_key], seen.live.get("accessor"))
+            self.vault.kv2_destroy(self.spec.store_mount, self.spec.store_path)
+
+    def apply(self, decision, seen):
+        """Carry out ``decision``; return the lookup data of the token stored after the run (None: unknown)."""
+        if decision.action == "refuse":
+            raise VaultClientError(decision.reason + ".", "invalid")
+        if decision.action == "remove":
+            self.remove(seen, decision.reason)
+            return None
+        after = seen.live
+        if decision.action == "create":
+            after = self.replace(seen, decision.reason)
+        elif decision.action == "renew":
+            after = self.renew(seen, decision.reason)
+        if decision.rewrite_record:
+            self.rewrite_record(seen, decision.reason)
+        return after
+
+    def run(self):
+        """(before, after) metadata for the diff; the result is in ``self.result``."""
+        spec = self.spec
+        mount_max = None
+        if spec.state != "absent":
+            mount_max = self.vault.token_mount_max_ttl()
+            refused = plan.problems(spec, mount_max)
+            if refused:
+                raise VaultClientError("; ".join(refused) + ".", "invalid")
+            self.check_policies()
+        seen = self.observe(mount_max)
+        decision = plan.decide(spec, seen)
+        before = plan.describe(seen.live, mount_max, spec.store, seen.now)
+        after_live = self.apply(decision, seen)
+        if spec.state == "absent":
+            return before, {}
+        warning = plan.mount_cap_warning(spec, after_live, mount_max, seen.now)
+        if warning:
+            self.module.warn(warning)
+        if decision.action == "create" and after_live is None:
+            after = plan.planned(spec, spec.store)
+        else:
+            after = plan.describe(after_live, mount_max, spec.store, seen.now)
+        self.result.update(dict((key, after.get(key)) for key in SHOWN))
         if self.new_token and self.module.params["return_token"]:
             self.result["token"] = self.new_token
         return before, after
@@ -414,17 +416,16 @@ class RenewableToken(object):
 
 def main():
     module = VaultModule(argument_spec=OWN_OPTIONS, supports_check_mode=True)
-    params = module.params
     try:
-        spec = plan.TokenSpec.from_params(params)
+        spec = plan.spec_from(module.params)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
-    refused = plan.problems(spec, params["state"])
+    refused = plan.problems(spec)
     if refused:
         module.fail_json(msg="; ".join(refused) + ".")
-    worker = RenewableToken(module, spec, module.vault())
+    worker = RenewableToken(module, spec, module.connect())
     try:
-        before, after = worker.run(params["state"])
+        before, after = worker.run()
     except VaultClientError as exc:
         module.fail_vault(exc, **worker.result)
     if module._diff:

@@ -45,17 +45,54 @@ def test_body_uses_only_keys_the_hub_accepts():
     assert body["api_token"] == "x" * 32 and body["url"] == "http://gdp:5000"
 
 
-def test_plan_adds_keeps_replaces_and_removes():
-    assert plan.plan(spec(), None, None).action == "add"
-    kept = plan.plan(spec(), LIVE, True)
-    assert kept.action == "none" and kept.differences == []
-    moved = plan.plan(spec(url="http://gdp:6000", display=False), LIVE, True)
+def seen(live, owner="unchecked"):
+    """What the module read: ``owner`` is the hub's answer about service_token ("unchecked": not asked)."""
+    return plan.Seen(live, owner != "unchecked", None if owner == "unchecked" else owner)
+
+
+SERVICE_GDP = {"kind": "service", "name": "gdp"}
+
+
+def test_decide_adds_keeps_replaces_and_removes():
+    assert plan.decide(spec(), seen(None)).action == "add"
+    kept = plan.decide(spec(service_token="x" * 32), seen(LIVE, SERVICE_GDP))
+    assert kept.action == "none" and kept.differences == [] and kept.expected == LIVE
+    moved = plan.decide(spec(url="http://gdp:6000", display=False), seen(LIVE))
     assert moved.action == "replace" and moved.differences == ["url", "display"]
     assert moved.expected["url"] == "http://gdp:6000" and "api_token" not in moved.expected
-    assert plan.plan(spec(service_token="x" * 32), LIVE, False).differences == ["service_token"]
-    assert plan.plan(spec(force=True), LIVE, None).differences == ["force"]
-    assert plan.plan(spec(state="absent"), LIVE, None).action == "remove"
-    assert plan.plan(spec(state="absent"), None, None).action == "none"
+    assert plan.decide(spec(service_token="x" * 32), seen(LIVE, None)).differences == ["service_token"]
+    assert plan.decide(spec(force=True), seen(LIVE)).differences == ["force"]
+    assert plan.decide(spec(state="absent"), seen(LIVE)).action == "remove"
+    assert plan.decide(spec(state="absent"), seen(None)).action == "none"
+
+
+@pytest.mark.parametrize("owner", [{"kind": "user", "name": "alice"}, {"kind": "service", "name": "other"}])
+def test_a_token_that_is_someone_elses_is_refused(owner):
+    decided = plan.decide(spec(service_token="x" * 32), seen(LIVE, owner))
+    assert decided.action == "refuse" and decided.body is None
+    assert "already the token of %s %s" % (owner["kind"], owner["name"]) in decided.reason
+
+
+def test_the_token_is_checked_only_for_a_live_service_that_should_stay():
+    assert plan.token_to_check(spec(service_token="x" * 32), LIVE) == "x" * 32
+    assert plan.token_to_check(spec(service_token="x" * 32), None) is None
+    assert plan.token_to_check(spec(service_token="x" * 32, state="absent"), LIVE) is None
+    assert plan.token_to_check(spec(), LIVE) is None
+
+
+def test_restore_keeps_the_token_only_when_it_is_the_services():
+    token = "x" * 32
+    kept = plan.decide(spec(service_token=token, url="http://gdp:6000"), seen(LIVE, SERVICE_GDP))
+    assert plan.restore(spec(service_token=token), seen(LIVE, SERVICE_GDP), kept)["api_token"] == token
+    foreign = plan.decide(spec(service_token=token), seen(LIVE, None))
+    assert "api_token" not in plan.restore(spec(service_token=token), seen(LIVE, None), foreign)
+
+
+def test_spec_from_the_options_and_routing_in_words():
+    params = dict(spec()._asdict(), api_url="https://hub/hub/api", api_token="t")
+    assert plan.spec_from(params) == spec()
+    assert plan.routing("gdp", True) == plan.ROUTING_SYNCED
+    assert "/services/gdp/" in plan.routing("gdp", False) and "proxy scope" in plan.routing("gdp", False)
 
 
 def test_restore_body_brings_back_what_the_hub_showed():

@@ -72,12 +72,14 @@ def test_a_batch_alone_on_the_hub_lists_each_user_once():
     hub = Hub()
     users = ["u%d" % i for i in range(6)]
     outcome = runner.TokenRun(hub, spec(), None).run(users)
-    assert [r["action"] for u, r, e in outcome] == ["created"] * 6
+    assert [o.result["action"] for o in outcome] == ["created"] * 6
+    assert all(not key.startswith("_") for o in outcome for key in o.result)  # only what the module returns
+    assert all(o.before == [] and [t["id"] for t in o.after] == [o.result["token_id"]] for o in outcome)
     assert [c for c in hub.calls if c[0] == "list"] == [("list", u) for u in users]
     assert all(len(managed(hub, u)) == 1 for u in users)
     assert [t for t in hub.tokens.values() if t["note"] != "n"] == []  # the marker is gone
     again = runner.TokenRun(hub, spec(), None).run(users)
-    assert [r["action"] for u, r, e in again] == ["kept"] * 6
+    assert [o.result["action"] for o in again] == ["kept"] * 6
 
 
 def test_tokens_made_by_someone_else_meanwhile_make_every_user_checked_again():
@@ -96,7 +98,7 @@ def test_tokens_made_by_someone_else_meanwhile_make_every_user_checked_again():
     relisted = [c for c in hub.calls if c[0] == "list"]
     assert len(relisted) == 8  # every user with a new token is listed again
     assert all(len(managed(hub, u)) == 1 for u in users)
-    assert all(e is None for u, r, e in outcome)
+    assert all(o.error is None for o in outcome)
 
 
 def test_a_run_that_loses_a_user_to_another_run_says_so():
@@ -111,6 +113,6 @@ def test_a_run_that_loses_a_user_to_another_run_says_so():
 
     hub.create_token = earlier
     run = runner.TokenRun(hub, spec(), None)
-    [(user, result, error)] = run.run(["u0"])
-    assert result is None and "another run made a token for u0" in str(error)
+    [outcome] = run.run(["u0"])
+    assert outcome.result is None and "another run made a token for u0" in str(outcome.error)
     assert len(managed(hub, "u0")) == 1 and run.created == {}

@@ -9,6 +9,7 @@ import types
 import pytest
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import token_destinations as dest
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import VaultCasError
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -47,10 +48,6 @@ def test_file_remove_and_an_empty_file(tmp_path):
 
 # -- Vault KV v2 -------------------------------------------------------------------------------------
 
-class CasError(Exception):
-    kind = "cas"
-
-
 class FakeKV(object):
     """KV v2 as Vault keeps it: a version per path; check-and-set 0 means 'only if absent'."""
 
@@ -64,7 +61,7 @@ class FakeKV(object):
     def kv2_write(self, mount, path, data, cas=None):
         current = self.data.get((mount, path), (None, 0))[1]
         if cas is not None and cas != current:
-            raise CasError("check-and-set lost")
+            raise VaultCasError("check-and-set lost")
         self.data[(mount, path)] = (dict(data), current + 1)
         return current + 1
 
@@ -72,7 +69,7 @@ class FakeKV(object):
 def test_vault_keeps_other_keys_and_uses_check_and_set():
     kv = FakeKV()
     kv.data[("secret", "tokens/alice")] = ({"other": "kept"}, 1)
-    vault = dest.VaultKVDestination(kv, "secret", "tokens/{user}", conflict_error=CasError)
+    vault = dest.VaultKVDestination(kv, "secret", "tokens/{user}")
     stored = vault.read("alice")
     assert stored == dest.Stored(None, 1)
     assert vault.write("alice", "t" * 32, stored.version) == 2
@@ -87,7 +84,7 @@ def test_vault_keeps_other_keys_and_uses_check_and_set():
 
 def test_vault_conflict_found_by_the_server_is_a_conflict():
     kv = FakeKV()
-    vault = dest.VaultKVDestination(kv, "secret", "t/{user}", conflict_error=CasError)
+    vault = dest.VaultKVDestination(kv, "secret", "t/{user}")
     version = vault.read("alice").version
     kv.data[("secret", "t/alice")] = ({"token": "someone else's"}, 1)  # written between our read and write
     kv.kv2_read = lambda mount, path: (None, 0)

@@ -1,12 +1,15 @@
 """VaultModule and vault_connection_spec: secrets from any source end up in the module's no_log values,
-at top level and as the options of a dict suboption (how other modules embed a Vault connection)."""
+at top level and as the options of a dict suboption (how other modules embed a Vault connection); the
+client is built once; hints name the options, with the dict option's prefix."""
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.connected_module import explain
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_client import VaultClientError
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.vault_module import (
+    HINTS,
     VaultModule,
     connection_kwargs,
     vault_connection_spec,
@@ -50,3 +53,27 @@ def test_token_file_is_read_and_explained(tmp_path):
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(VaultClientError, match="is empty"):
         connection_kwargs({"token_file": str(tmp_path / "empty")})
+
+
+def test_connect_builds_the_client_once_and_masks_the_token_read_from_a_file(monkeypatch, tmp_path):
+    monkeypatch.delenv("VAULT_TOKEN", raising=False)
+    token_file = tmp_path / "token"
+    token_file.write_text("s.from-file\n")
+    with patch_module_args({"url": "https://vault.example.org:8200", "token_file": str(token_file)}):
+        module = VaultModule(argument_spec={"extra": {"type": "str"}})
+    client = module.connect()
+    assert module.connect() is client and client.token == "s.from-file"
+    assert "s.from-file" in module.no_log_values
+    assert module.params["extra"] is None and module.params["timeout"] == 30
+
+
+def test_hints_name_the_options_at_top_level_and_in_a_dict_option():
+    error = VaultClientError("Vault refused the credentials on 'auth/approle/login' (invalid role id).",
+                             "unauthorized")
+    assert explain(error, HINTS) == (
+        "Vault refused the credentials on 'auth/approle/login' (invalid role id). Check token (or VAULT_TOKEN, "
+        "token_file), or role_id, secret_id and mount_point for approle.")
+    nested = explain(error, HINTS, "destination.vault_kv.")
+    assert "Check destination.vault_kv.token (or VAULT_TOKEN, destination.vault_kv.token_file)" in nested
+    assert "{prefix}" not in nested
+    assert explain(VaultClientError("nothing at 'x'.", "not_found"), HINTS) == "nothing at 'x'."

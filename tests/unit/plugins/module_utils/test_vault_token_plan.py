@@ -11,7 +11,7 @@ def spec(**kwargs):
     params = dict(policies=["jupyterhub-admin"], ttl="24h", period=None, explicit_max_ttl=None, renew_threshold=None,
                   role_name=None, no_default_policy=False, store_path="jupyterhub/vault-token")
     params.update(kwargs)
-    return plan.TokenSpec.from_params(params)
+    return plan.spec_from(params)
 
 
 def live(**kwargs):
@@ -22,6 +22,10 @@ def live(**kwargs):
 
 
 RECORD = {"token": "s.x", "accessor": "acc", "created_time": "2027-01-01T00:00:00Z"}
+
+
+def seen(record, token, mount_max=None):
+    return plan.Seen(record=record, version=3, live=token, now=NOW, mount_max=mount_max)
 
 
 def test_periodic_by_default_and_policies_sent_explicitly():
@@ -57,20 +61,20 @@ def test_wanted_policies(policies, no_default, wanted):
     (dict(period="0", ttl="2h", explicit_max_ttl="1h"), "shorter than the ttl"),
 ])
 def test_problems(kwargs, words):
-    found = plan.problems(spec(**kwargs), "present")
+    found = plan.problems(spec(**kwargs))
     assert any(words in problem for problem in found), found
 
 
 def test_no_problems_for_sane_requests_and_absent_checks_only_paths():
-    assert plan.problems(spec(), "present") == []
-    assert plan.problems(spec(renew_threshold="1h", explicit_max_ttl="48h"), "present") == []
-    assert plan.problems(spec(role_name="r", policies=None), "rotated") == []
-    assert plan.problems(spec(policies=[]), "absent") == []
-    assert plan.problems(spec(store_path="a/../b"), "absent")
+    assert plan.problems(spec()) == []
+    assert plan.problems(spec(renew_threshold="1h", explicit_max_ttl="48h")) == []
+    assert plan.problems(spec(role_name="r", policies=None, state="rotated")) == []
+    assert plan.problems(spec(policies=[], state="absent")) == []
+    assert plan.problems(spec(store_path="a/../b", state="absent"))
 
 
 def test_threshold_above_the_mount_max_is_refused():
-    found = plan.problems(spec(ttl="2000h", renew_threshold="800h"), "present", mount_max=2764800)
+    found = plan.problems(spec(ttl="2000h", renew_threshold="800h"), mount_max=2764800)
     assert any("max_lease_ttl" in problem for problem in found)
 
 
@@ -78,7 +82,7 @@ def test_threshold_above_the_mount_max_is_refused():
     (RECORD, live(), {}, "none", ""),
     ({}, None, {}, "create", "no token stored"),
     (RECORD, None, {}, "create", "invalid"),
-    (RECORD, live(), dict(rotate=True), "create", "rotation"),
+    (RECORD, live(), dict(state="rotated"), "create", "rotation"),
     (RECORD, live(policies=["default", "other"]), {}, "create", "policies"),
     (RECORD, live(policies=["jupyterhub-admin"]), {}, "create", "policies"),
     (RECORD, live(period=0), {}, "create", "period"),
@@ -88,20 +92,21 @@ def test_threshold_above_the_mount_max_is_refused():
     (dict(RECORD, accessor="old"), live(), {}, "record", "metadata"),
 ])
 def test_decide(record, token, kwargs, action, words):
-    decision = plan.decide(spec(), record, token, NOW, **kwargs)
+    decision = plan.decide(spec(**kwargs), seen(record, token))
     assert decision.action == action and words in decision.reason
 
 
 def test_no_default_policy_drift_and_role_tokens():
-    assert plan.decide(spec(no_default_policy=True), RECORD, live(), NOW).action == "create"
-    assert plan.decide(spec(no_default_policy=True), RECORD, live(policies=["jupyterhub-admin"]), NOW).action == "none"
+    assert plan.decide(spec(no_default_policy=True), seen(RECORD, live())).action == "create"
+    assert plan.decide(spec(no_default_policy=True), seen(RECORD, live(policies=["jupyterhub-admin"]))).action == "none"
     # Through a token role the role decides period and cap: only policies count.
-    assert plan.decide(spec(role_name="r"), RECORD, live(period=0, ttl=80000, creation_ttl=86400), NOW).action == "none"
+    role_token = live(period=0, ttl=80000, creation_ttl=86400)
+    assert plan.decide(spec(role_name="r"), seen(RECORD, role_token)).action == "none"
 
 
 def test_a_token_near_its_end_of_life_is_replaced_not_renewed_every_run():
     near = live(period=0, explicit_max_ttl=7200, creation_ttl=3600, ttl=1000, creation_time=NOW - 6500)
-    decision = plan.decide(spec(period="0", ttl="1h", explicit_max_ttl="2h"), RECORD, near, NOW)
+    decision = plan.decide(spec(period="0", ttl="1h", explicit_max_ttl="2h"), seen(RECORD, near))
     assert decision.action == "create" and "maximum lifetime" in decision.reason
 
 
@@ -127,3 +132,38 @@ def test_max_expire_and_describe_hold_no_token():
 def test_bad_duration_names_the_option():
     with pytest.raises(ValueError, match="renew_threshold"):
         spec(renew_threshold="soon")
+
+
+def test_absent_removes_a_record_and_nothing_else():
+    removal = plan.decide(spec(state="absent"), seen(RECORD, live()))
+    assert removal.action == "remove" and "secret/jupyterhub/vault-token" in removal.reason
+    assert plan.decide(spec(state="absent"), seen(RECORD, None)).action == "remove"
+    assert plan.decide(spec(state="absent"), seen({}, None)).action == "none"
+
+
+def test_a_renewal_rewrites_the_record_only_when_it_is_stale():
+    assert not plan.decide(spec(), seen(RECORD, live(ttl=40000))).rewrite_record
+    stale = plan.decide(spec(), seen(dict(RECORD, accessor="old"), live(ttl=40000)))
+    assert stale.action == "renew" and stale.rewrite_record
+    assert plan.decide(spec(), seen(dict(RECORD, accessor="old"), live())).rewrite_record
+    assert not plan.decide(spec(state="rotated"), seen(dict(RECORD, accessor="old"), live())).rewrite_record
+
+
+def test_how_a_token_is_renewed():
+    assert plan.renew_increment(spec(), live()) is None  # periodic: Vault gives it its period
+    assert plan.renew_increment(spec(period="0", ttl="2h"), live(period=0)) == "7200s"
+    assert plan.renewed(spec(period="0", ttl="2h"), live(period=0, ttl=10))["ttl"] == 7200
+    assert plan.renewed(spec(), live(ttl=10))["ttl"] == 86400
+
+
+def test_a_warning_only_for_a_renewable_token_the_mount_will_end():
+    assert plan.mount_cap_warning(spec(), live(), 2764800, NOW) is None
+    assert plan.mount_cap_warning(spec(period="0", explicit_max_ttl="48h"), live(), 2764800, NOW) is None
+    assert plan.mount_cap_warning(spec(period="0", role_name="r"), live(), 2764800, NOW) is None
+    warning = plan.mount_cap_warning(spec(period="0"), None, 2764800, NOW)
+    assert "NOT unlimited" in warning and "2764800s" in warning and plan.iso_time(NOW + 2764800) in warning
+    assert "unknown" in plan.mount_cap_warning(spec(period="0"), live(period=0), None, NOW)
+
+
+def test_spec_from_the_options_keeps_the_state():
+    assert spec().state == "present" and spec(state="rotated").state == "rotated"
