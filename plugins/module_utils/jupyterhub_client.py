@@ -99,6 +99,17 @@ def quote_name(name):
     return quote(name, safe="")
 
 
+def server_path(user, server_name=""):
+    """The API path of a user's default server (``server_name`` empty) or of a named one."""
+    path = "/users/%s/server" % quote_name(user)
+    return path + "s/%s" % quote_name(server_name) if server_name else path
+
+
+def server_label(user, server_name=""):
+    """How messages name a server: ``the server of alice`` or ``server 'lab' of alice``."""
+    return "server %r of user %s" % (server_name, user) if server_name else "the server of user %s" % user
+
+
 class JupyterHubClient(object):
     """One hub, one token, one keep-alive session (shared by the threads of a batch)."""
 
@@ -337,6 +348,33 @@ class JupyterHubClient(object):
         """Revoke a token; one that is already gone counts as revoked."""
         self.request("DELETE", "/users/%s/tokens/%s" % (quote_name(user), quote_name(token_id)),
                      "revoke token %s of user %s" % (token_id, user), ok=(200, 204, 404))
+
+    def get_user(self, name):
+        """The user's model (with ``servers``), or None when the user does not exist."""
+        action = "read user %s" % name
+        status, data = self.request("GET", "/users/%s" % quote_name(name), action, ok=(200, 404))
+        if status == 404:
+            return None
+        return self._shape(data, action, lambda d: isinstance(d["name"], str) and "servers" in d)
+
+    def delete_user(self, name):
+        """Delete a user (and its tokens); one that is already gone counts as deleted."""
+        self.request("DELETE", "/users/%s" % quote_name(name), "delete user %s" % name, ok=(200, 204, 404))
+
+    # -- single-user servers -----------------------------------------------------------------
+
+    def start_server(self, user, server_name="", options=None):
+        """Ask the hub to start a server; True when the spawn is still pending (202), False when done (201)."""
+        action = "start %s" % server_label(user, server_name)
+        status, dummy = self.request("POST", server_path(user, server_name), action, body=options or None,
+                                     ok=(201, 202))
+        return status == 202
+
+    def stop_server(self, user, server_name=""):
+        """Ask the hub to stop a server; True when the stop is still pending (202)."""
+        action = "stop %s" % server_label(user, server_name)
+        status, dummy = self.request("DELETE", server_path(user, server_name), action, ok=(202, 204))
+        return status == 202
 
     # -- services ------------------------------------------------------------------------------
 
