@@ -1,0 +1,100 @@
+"""playbooks/healthcheck.yml against labs: every step on a healthy hub, and the broken step named when one fails.
+
+The labs' single-user servers run from the single-user environment with jupyter-mcp-server (tests/fixtures/lab.py),
+so the kernel, SecretStore (through the lab's OpenBao) and MCP steps talk to the real components.
+"""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.fixtures.lab import DAEMON
+
+pytestmark = pytest.mark.integration
+
+PLAYBOOK = "playbooks/healthcheck.yml"
+STEPS = ["hub", "token", "server", "kernel", "secretstore", "mcp", "stop", "revoke"]
+REPORT = re.compile(r"^\s*\"?(\w+): (ok|skipped|FAILED) \(([0-9.]+) s\)(.*?)\"?,?$", re.MULTILINE)
+# JupyterHub's API tokens are uuid4 hex strings; OpenBao's service tokens start with s. or hvs.
+HUB_TOKEN = re.compile(r"\b[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}\b")
+VAULT_TOKEN = re.compile(r"\b(?:hvs|s)\.[A-Za-z0-9]{20,}")
+
+
+def run(ansible, lab, verbosity=0, **extra):
+    return ansible.playbook(PLAYBOOK, extra_vars=extra, verbosity=verbosity, json_output=False,
+                            env={"JUPYTERHUB_API_URL": lab.api_url, "JUPYTERHUB_API_TOKEN": lab.service_token})
+
+
+def steps(result):
+    """Each reported step: (name, result, seconds, detail), from the report's lines."""
+    return [(m.group(1), m.group(2), float(m.group(3)), m.group(4).strip()) for m in REPORT.finditer(result.output)]
+
+
+def server_and_tokens(lab, user):
+    model = lab.api("GET", "/users/%s" % user).json()
+    tokens = lab.api("GET", "/users/%s/tokens" % user).json()["api_tokens"]
+    return model["servers"], [t for t in tokens if t["note"] == "healthcheck"]
+
+
+def test_a_healthy_hub_passes_every_step_and_nothing_secret_is_printed(ansible, mcp_lab):
+    result = run(ansible, mcp_lab, verbosity=4)
+    assert result.rc == 0, result.output[-4000:]
+    reported = steps(result)
+    assert [(name, outcome) for name, outcome, _, _ in reported] == [(name, "ok") for name in STEPS], reported
+    assert all(seconds > 0 for _, _, seconds, _ in reported)
+    details = dict((name, detail) for name, _, _, detail in reported)
+    assert "put, get and delete under jupyter/users/" in details["secretstore"]
+    assert re.search(r"\d+ tools at %s/user/datastack-healthcheck/mcp" % re.escape(mcp_lab.url), details["mcp"])
+    assert "Health check passed: 8 steps ok, 0 skipped" in result.output
+    # Cleaned up: the server is stopped and the check's token revoked.
+    assert server_and_tokens(mcp_lab, "datastack-healthcheck") == ({}, [])
+    known = [mcp_lab.service_token, mcp_lab.secret("proxy-auth.token"), mcp_lab.user_token_file.read_text().strip(),
+             (mcp_lab.state / "openbao" / "root.token").read_text().strip(),
+             (mcp_lab.state / "openbao" / "hub" / "admin-token").read_text().strip()]
+    for secret in known:
+        assert secret not in result.output
+    assert not HUB_TOKEN.findall(result.output)
+    assert not VAULT_TOKEN.findall(result.output)
+
+
+def test_a_kernel_that_cannot_start_fails_the_kernel_step_and_cleans_up(ansible, mcp_lab):
+    user = "hc-kernel"
+    # A user-level kernelspec shadows the environment's python3 with one whose executable does not exist.
+    spec = mcp_lab.state / "homes" / user / ".local" / "share" / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text('{"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", '
+                                      '"{connection_file}"], "display_name": "broken", "language": "python"}')
+    result = run(ansible, mcp_lab, check_user=user)
+    assert result.rc != 0
+    assert re.search(r"Health check FAILED at step 'kernel' after [0-9.]+ s: .*start a kernel", result.output), \
+        result.output[-3000:]
+    reported = steps(result)
+    assert [(name, outcome) for name, outcome, _, _ in reported] == [
+        ("hub", "ok"), ("token", "ok"), ("server", "ok"), ("kernel", "FAILED"), ("stop", "ok"), ("revoke", "ok")]
+    assert server_and_tokens(mcp_lab, user) == ({}, [])
+
+
+def test_mcp_required_on_servers_without_it_fails_the_mcp_step(ansible, lab_without_mcp):
+    result = run(ansible, lab_without_mcp, check_user="hc-nomcp", check_mcp="required")
+    assert result.rc != 0
+    assert re.search(r"Health check FAILED at step 'mcp' after [0-9.]+ s: .*HTTP 404.*jupyter-mcp-server",
+                     result.output), result.output[-3000:]
+    reported = dict((name, (outcome, detail)) for name, outcome, _, detail in steps(result))
+    assert reported["secretstore"] == ("skipped", "(Vault is off for this server)")
+    assert reported["kernel"][0] == "ok" and reported["stop"][0] == "ok" and reported["revoke"][0] == "ok"
+
+
+def test_vault_down_fails_the_server_step_and_the_lab_recovers(ansible, mcp_lab):
+    subprocess.run([sys.executable, str(DAEMON), "stop", str(mcp_lab.state / "openbao" / "bao.pid")], check=True)
+    try:
+        result = run(ansible, mcp_lab, check_user="hc-vault", check_server_timeout=120)
+        assert result.rc != 0
+        assert re.search(r"Health check FAILED at step 'server' after [0-9.]+ s: .*failed to start", result.output), \
+            result.output[-3000:]
+        assert [name for name, *_ in steps(result)] == ["hub", "token", "server", "stop", "revoke"]
+        assert server_and_tokens(mcp_lab, "hc-vault") == ({}, [])
+    finally:
+        restored = mcp_lab.run()
+        assert restored.rc == 0, restored
