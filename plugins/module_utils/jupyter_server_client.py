@@ -184,13 +184,27 @@ class UserServerClient(object):
             raise UserServerError(MISSING, "%s has no %s (HTTP 404) when asked to %s"
                                   % (self.shown_url, path or "page", action), status)
         if status >= 400:
-            raise UserServerError(PROTOCOL, "%s answered HTTP %d when asked to %s" % (self.shown_url, status, action),
-                                  status)
+            raise UserServerError(PROTOCOL, "%s answered HTTP %d when asked to %s%s"
+                                  % (self.shown_url, status, action, _server_message(response)), status)
         return response
 
     # -- kernels -------------------------------------------------------------------------------
 
+    def kernel_names(self):
+        """The names of the kernels the server can start."""
+        response = self._send("GET", "api/kernelspecs", "list its kernels")
+        try:
+            return sorted(response.json()["kernelspecs"])
+        except (ValueError, KeyError, TypeError):
+            raise UserServerError(PROTOCOL, "%s did not list its kernels" % self.shown_url)
+
     def start_kernel(self, kernel_name=None):
+        """Start a kernel (the server's default without ``kernel_name``); its id."""
+        if kernel_name:
+            names = self.kernel_names()
+            if kernel_name not in names:
+                raise UserServerError(KERNEL, "%s cannot start a kernel named %r: it has %s"
+                                      % (self.shown_url, kernel_name, ", ".join(names) or "none"))
         body = {"name": kernel_name} if kernel_name else {}
         response = self._send("POST", "api/kernels", "start a kernel", json=body)
         try:
@@ -286,3 +300,12 @@ class UserServerClient(object):
         listed, dummy = self.mcp_call("tools/list", {}, request_id=2, path=path, session_id=session_id)
         tools = [tool.get("name") for tool in listed.get("tools") or [] if isinstance(tool, dict)]
         return initialized, tools
+
+
+def _server_message(response):
+    """``: <message>`` from a Jupyter server's JSON error answer, or nothing."""
+    try:
+        message = response.json().get("message")
+    except (ValueError, AttributeError):
+        return ""
+    return ": %s" % message if message else ""

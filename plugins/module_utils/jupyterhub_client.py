@@ -175,11 +175,15 @@ class JupyterHubClient(object):
                     % (self.shown_url, _seconds(self.timeout), action),
                     uncertain=method not in IDEMPOTENT_METHODS)
             status = response.status_code
-            retryable = status in RETRY_STATUSES or (status >= 500 and method in IDEMPOTENT_METHODS)
+            # The hub itself may answer 503 with its JSON reason (a spawn refused by a pre-spawn hook): that is the
+            # hub's decision, not a proxy answering for a hub that is down, and repeating a POST would repeat it.
+            hub_refusal = status in UNAVAILABLE_STATUSES and _hub_message(response) is not None
+            retryable = (status in RETRY_STATUSES and not (hub_refusal and method not in IDEMPOTENT_METHODS)) or \
+                (status >= 500 and method in IDEMPOTENT_METHODS)
             if status not in ok and retryable and attempt <= self.retries:
                 self._sleep(_retry_after(response, self._delay(attempt)))
                 continue
-            if status in UNAVAILABLE_STATUSES and status not in ok:
+            if status in UNAVAILABLE_STATUSES and status not in ok and not hub_refusal:
                 raise JupyterHubError(
                     UNAVAILABLE, "%s answered HTTP %d when asked to %s: the proxy in front of JupyterHub is up "
                     "but the hub behind it is down, restarting or unreachable" % (self.shown_url, status, action),
@@ -401,6 +405,18 @@ class JupyterHubClient(object):
                     "hub.services in the Zero to JupyterHub values), which the hub does not let anyone change "
                     "at runtime" % name, 405, exc.hub_message)
             raise
+
+
+def _hub_message(response):
+    """The ``message`` of a JSON error answer (as the hub gives), or None."""
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else None
 
 
 def _not_sent(exc):

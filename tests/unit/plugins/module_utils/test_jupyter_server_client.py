@@ -138,3 +138,23 @@ def test_a_jsonrpc_error_is_a_protocol_error():
     with pytest.raises(server.UserServerError) as error:
         client.mcp_call("initialize", {})
     assert error.value.kind == server.PROTOCOL and "bad" in error.value.message
+
+
+def test_an_unknown_kernel_is_refused_before_starting_one():
+    client = server.UserServerClient("https://hub/user/alice/", TOKEN)
+    adapter = Scripted(200, '{"default": "python3", "kernelspecs": {"python3": {}, "julia": {}}}',
+                       {"Content-Type": "application/json"})
+    client.session.mount("https://", adapter)
+    with pytest.raises(server.UserServerError) as error:
+        client.start_kernel("ir")
+    assert error.value.kind == server.KERNEL
+    assert "cannot start a kernel named 'ir': it has julia, python3" in error.value.message
+    assert [r.method for r in adapter.sent] == ["GET"]
+
+
+def test_a_server_error_keeps_the_servers_message():
+    client = server.UserServerClient("https://hub/user/alice/", TOKEN)
+    client.session.mount("https://", Scripted(500, '{"message": "Unhandled error"}', {"Content-Type": "application/json"}))
+    with pytest.raises(server.UserServerError) as error:
+        client.start_kernel()
+    assert error.value.message.endswith("answered HTTP 500 when asked to start a kernel: Unhandled error")

@@ -233,3 +233,20 @@ def test_get_user_and_delete_user():
     hub.delete_user("alice")
     hub.delete_user("alice")  # already gone
     assert [r.method for r in adapter.sent] == ["GET", "GET", "DELETE", "DELETE"]
+
+
+def test_a_spawn_the_hub_refuses_with_503_is_its_reason_not_a_proxy_outage():
+    reason = "Your server was not started because its Vault token could not be created (Vault is down)."
+    hub, adapter, sleeps = client([(503, {"status": 503, "message": reason})])
+    with pytest.raises(JupyterHubError) as error:
+        hub.start_server("alice")
+    assert len(adapter.sent) == 1 and sleeps == []  # a POST the hub refused is not repeated
+    assert error.value.kind == wire.SERVER
+    assert error.value.message == "JupyterHub could not start the server of user alice (HTTP 503): " + reason
+
+
+def test_a_503_page_of_the_proxy_is_still_an_outage():
+    hub, adapter, dummy = client([(503, b"<html>503</html>", {"Content-Type": "text/html"})] * 4)
+    with pytest.raises(JupyterHubError) as error:
+        hub.version()
+    assert error.value.kind == wire.UNAVAILABLE and len(adapter.sent) == 4
