@@ -199,9 +199,13 @@ class UserServerClient(object):
             raise UserServerError(PROTOCOL, "%s did not list its kernels" % self.shown_url)
 
     def start_kernel(self, kernel_name=None):
-        """Start a kernel (the server's default without ``kernel_name``); its id."""
+        """Start a kernel (the server's default without ``kernel_name``); its id.
+
+        The kernels are listed first: a GET tells a server that is not running (the hub redirects) from a
+        refused token, where the hub answers a POST for a stopped server with 403 as well.
+        """
+        names = self.kernel_names()
         if kernel_name:
-            names = self.kernel_names()
             if kernel_name not in names:
                 raise UserServerError(KERNEL, "%s cannot start a kernel named %r: it has %s"
                                       % (self.shown_url, kernel_name, ", ".join(names) or "none"))
@@ -291,8 +295,13 @@ class UserServerClient(object):
         self._send("POST", path, "take the MCP notification %s" % method,
                    json={"jsonrpc": "2.0", "method": method}, headers=headers)
 
+    def check_running(self):
+        """Fail with NOT_RUNNING or REFUSED unless the server runs and accepts the token (a GET, see start_kernel)."""
+        self._send("GET", "api/status", "tell its status")
+
     def mcp_describe(self, path="mcp", client_name="datastack.jupyterhub"):
         """Initialize an MCP session and list the tools: (initialize result, tool names)."""
+        self.check_running()
         initialized, session_id = self.mcp_call("initialize", {
             "protocolVersion": MCP_PROTOCOL_VERSION, "capabilities": {},
             "clientInfo": {"name": client_name, "version": "1"}}, request_id=1, path=path)

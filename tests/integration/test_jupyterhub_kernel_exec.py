@@ -47,7 +47,7 @@ def test_an_exception_fails_the_task_with_its_output(ansible, mcp_lab, kx_server
 def test_a_token_without_access_to_the_server_is_refused(ansible, mcp_lab, kx_server):
     ran, run = run_code(ansible, mcp_lab, "1")  # the service token: no access:servers
     assert ran["failed"] is True
-    assert "refused the token when asked to start a kernel (HTTP 403)" in ran["msg"]
+    assert "refused the token when asked to list its kernels (HTTP 403)" in ran["msg"]
     assert "Give user_token" in ran["msg"] and mcp_lab.service_token not in run.output
 
 

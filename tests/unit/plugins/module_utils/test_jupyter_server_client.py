@@ -97,6 +97,7 @@ def test_http_errors_have_a_kind_and_no_token(status, kind):
 
 def test_mcp_describe_sends_the_token_and_reads_tools():
     answers = [
+        (200, '{"started": "2026-01-01T00:00:00Z"}', {"Content-Type": "application/json"}),
         (200, json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2024-11-05",
                                                                  "serverInfo": {"name": "x"}}}),
          {"Content-Type": "application/json", "Mcp-Session-Id": "sess"}),
@@ -124,11 +125,11 @@ def test_mcp_describe_sends_the_token_and_reads_tools():
     client.session.mount("https://", adapter)
     initialized, tools = client.mcp_describe()
     assert initialized["protocolVersion"] == "2024-11-05" and tools == ["execute_code"]
-    assert [r.url for r in adapter.sent] == ["https://hub/user/alice/mcp"] * 3
+    assert [r.url for r in adapter.sent] == ["https://hub/user/alice/api/status"] + ["https://hub/user/alice/mcp"] * 3
     assert all(r.headers["Authorization"] == "token " + TOKEN for r in adapter.sent)
-    assert [json.loads(r.body)["method"] for r in adapter.sent] == ["initialize", "notifications/initialized",
-                                                                    "tools/list"]
-    assert "Mcp-Session-Id" not in adapter.sent[0].headers and adapter.sent[2].headers["Mcp-Session-Id"] == "sess"
+    assert [json.loads(r.body)["method"] for r in adapter.sent[1:]] == ["initialize", "notifications/initialized",
+                                                                        "tools/list"]
+    assert "Mcp-Session-Id" not in adapter.sent[1].headers and adapter.sent[3].headers["Mcp-Session-Id"] == "sess"
 
 
 def test_a_jsonrpc_error_is_a_protocol_error():
@@ -157,4 +158,4 @@ def test_a_server_error_keeps_the_servers_message():
     client.session.mount("https://", Scripted(500, '{"message": "Unhandled error"}', {"Content-Type": "application/json"}))
     with pytest.raises(server.UserServerError) as error:
         client.start_kernel()
-    assert error.value.message.endswith("answered HTTP 500 when asked to start a kernel: Unhandled error")
+    assert error.value.message.endswith("answered HTTP 500 when asked to list its kernels: Unhandled error")
