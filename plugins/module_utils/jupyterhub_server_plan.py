@@ -20,7 +20,8 @@ ServerStatus = namedtuple("ServerStatus", "user_exists exists ready pending url"
 # ``after_stop``: a stop is pending and must finish before the start.
 ServerPlan = namedtuple("ServerPlan", "action wait_for after_stop")
 
-STATES = ("started", "stopped", "info")
+# A spec without a state (None) only reports the server.
+STATES = ("started", "stopped")
 # A server name becomes the URL path /user/<name>/<server>/: characters that stay themselves there.
 SERVER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9._~-]*$")
 
@@ -37,7 +38,7 @@ def problems(spec):
     if not SERVER_NAME_PATTERN.match(spec.server_name or ""):
         out.append("invalid server_name %r: use letters, digits and . _ ~ - (empty for the default server)"
                    % (spec.server_name,))
-    if spec.state not in STATES:
+    if spec.state is not None and spec.state not in STATES:
         out.append("state must be one of %s (got %r)" % (", ".join(STATES), spec.state))
     if not spec.wait_timeout > 0:
         out.append("wait_timeout must be a positive number of seconds (got %s)" % spec.wait_timeout)
@@ -58,8 +59,8 @@ def server_status(user_model, server_name):
 
 def decide(spec, status):
     """The ServerPlan that brings the server from ``status`` to ``spec.state``."""
-    wait_for = spec.state if spec.wait and spec.state != "info" else None
-    if spec.state == "info":
+    wait_for = spec.state if spec.wait and spec.state is not None else None
+    if spec.state is None:
         return ServerPlan("none", None, False)
     if spec.state == "started":
         if not status.user_exists:
@@ -100,4 +101,3 @@ def server_url(hub_url, path):
 def hub_url_from_api(api_url):
     """The hub's public URL from its API URL (``https://hub/hub/api`` gives ``https://hub``)."""
     return re.sub(r"/hub/api/?$", "", api_url.rstrip("/"))
-

@@ -15,7 +15,7 @@ description:
   - Starts or stops the default server of a hub user, or one of the user's named servers, through the hub's REST
     API (C(POST) and C(DELETE /hub/api/users/<name>/server[s/<server>])), and waits until the server is ready or
     stopped.
-  - With O(state=info) it only reports the server (RV(ready), RV(pending), RV(url)); a missing user or a stopped
+  - Without O(state) it only reports the server (RV(ready), RV(pending), RV(url)); a missing user or a stopped
     server is reported, not an error.
   - The calling token needs C(read:servers) (and C(start:servers) or C(servers) to start and stop) for the user;
     the C(admin:servers) scope of the C(admin-service) holds them all. Creating a missing user (O(create_user))
@@ -47,10 +47,9 @@ options:
   state:
     description:
       - V(started) starts the server unless it runs or is starting; V(stopped) stops it unless it is stopped or
-        stopping; V(info) changes nothing.
+        stopping. Omit it to only report the server.
     type: str
-    choices: [started, stopped, info]
-    default: info
+    choices: [started, stopped]
   wait:
     description: Wait until the server is ready (V(started)) or gone (V(stopped)).
     type: bool
@@ -225,7 +224,7 @@ def main():
         argument_spec=dict(
             user=dict(type="str", required=True),
             server_name=dict(type="str", default=""),
-            state=dict(type="str", default="info", choices=list(plan.STATES)),
+            state=dict(type="str", choices=list(plan.STATES)),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="float", default=300),
             create_user=dict(type="bool", default=False),

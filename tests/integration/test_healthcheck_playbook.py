@@ -5,6 +5,7 @@ so the kernel, SecretStore (through the lab's OpenBao) and MCP steps talk to the
 """
 
 import re
+from collections import namedtuple
 
 import hvac
 import pytest
@@ -24,9 +25,16 @@ def run(ansible, lab, verbosity=0, **extra):
                             env={"JUPYTERHUB_API_URL": lab.api_url, "JUPYTERHUB_API_TOKEN": lab.service_token})
 
 
+Step = namedtuple("Step", "name outcome seconds detail")
+
+
 def steps(result):
-    """Each reported step: (name, result, seconds, detail), from the report's lines."""
-    return [(m.group(1), m.group(2), float(m.group(3)), m.group(4).strip()) for m in REPORT.finditer(result.output)]
+    """Each reported step, from the report's lines."""
+    return [Step(m.group(1), m.group(2), float(m.group(3)), m.group(4).strip()) for m in REPORT.finditer(result.output)]
+
+
+def outcomes(result):
+    return [(step.name, step.outcome) for step in steps(result)]
 
 
 def server_and_tokens(lab, user):
@@ -39,9 +47,9 @@ def test_a_healthy_hub_passes_every_step_and_nothing_secret_is_printed(ansible, 
     result = run(ansible, mcp_lab, verbosity=4)
     assert result.rc == 0, result.output[-4000:]
     reported = steps(result)
-    assert [(name, outcome) for name, outcome, _, _ in reported] == [(name, "ok") for name in STEPS], reported
-    assert all(seconds > 0 for _, _, seconds, _ in reported)
-    details = dict((name, detail) for name, _, _, detail in reported)
+    assert outcomes(result) == [(name, "ok") for name in STEPS], reported
+    assert all(step.seconds > 0 for step in reported)
+    details = dict((step.name, step.detail) for step in reported)
     assert "put, get and delete under jupyter/users/" in details["secretstore"]
     assert re.search(r"\d+ tools at %s/user/datastack-healthcheck/mcp" % re.escape(mcp_lab.url), details["mcp"])
     assert "Health check passed: 8 steps ok, 0 skipped" in result.output
@@ -62,8 +70,7 @@ def test_a_kernel_that_cannot_start_fails_the_kernel_step_and_cleans_up(ansible,
     assert result.rc != 0
     assert re.search(r"Health check FAILED at step 'kernel' after [0-9.]+ s: .*cannot start a kernel named 'ir': it "
                      r"has python3", result.output), result.output[-3000:]
-    reported = steps(result)
-    assert [(name, outcome) for name, outcome, _, _ in reported] == [
+    assert outcomes(result) == [
         ("hub", "ok"), ("token", "ok"), ("server", "ok"), ("kernel", "FAILED"), ("stop", "ok"), ("revoke", "ok")]
     assert server_and_tokens(mcp_lab, user) == ({}, [])
 
@@ -73,7 +80,7 @@ def test_mcp_required_on_servers_without_it_fails_the_mcp_step(ansible, lab_with
     assert result.rc != 0
     assert re.search(r"Health check FAILED at step 'mcp' after [0-9.]+ s: .*HTTP 404.*jupyter-mcp-server",
                      result.output), result.output[-3000:]
-    reported = dict((name, (outcome, detail)) for name, outcome, _, detail in steps(result))
+    reported = dict((step.name, (step.outcome, step.detail)) for step in steps(result))
     assert reported["secretstore"] == ("skipped", "(Vault is off for this server)")
     assert reported["kernel"][0] == "ok" and reported["stop"][0] == "ok" and reported["revoke"][0] == "ok"
 
@@ -89,7 +96,7 @@ def test_vault_down_fails_the_server_step_with_the_hooks_reason(ansible, mcp_lab
         assert result.rc != 0
         assert re.search(r"Health check FAILED at step 'server' after [0-9.]+ s: .*HTTP 503.*"
                          r"Vault token could not be created", result.output), result.output[-3000:]
-        assert [name for name, *_ in steps(result)] == ["hub", "token", "server", "stop", "revoke"]
+        assert [step.name for step in steps(result)] == ["hub", "token", "server", "stop", "revoke"]
         assert server_and_tokens(mcp_lab, "hc-vault") == ({}, [])
     finally:
         vault.sys.submit_unseal_key(unseal_key)

@@ -39,7 +39,8 @@ async def session_calls(url, token, calls, statuses=None):
             async def record(response):
                 statuses.append(response.status_code)
             client.event_hooks["response"].append(record)
-        async with streamable_http_client(url, http_client=client) as (read, write, *_):
+        async with streamable_http_client(url, http_client=client) as streams:
+            read, write = streams[0], streams[1]
             async with ClientSession(read, write) as session:
                 return [await call(session) for call in calls]
 

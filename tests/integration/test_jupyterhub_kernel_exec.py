@@ -33,7 +33,7 @@ def test_code_runs_and_its_output_comes_back(ansible, mcp_lab, kx_server):
     assert kx_server not in run.output
     # The kernel was shut down again.
     listed = requests.get("%s/user/%s/api/kernels" % (mcp_lab.url, USER), timeout=10,
-                                        headers={"Authorization": "token " + kx_server}).json()
+                          headers={"Authorization": "token " + kx_server}).json()
     assert ran["kernel_id"] not in [kernel["id"] for kernel in listed]
 
 

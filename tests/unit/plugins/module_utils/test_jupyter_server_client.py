@@ -98,8 +98,8 @@ def test_http_errors_have_a_kind_and_no_token(status, kind):
 def test_mcp_describe_sends_the_token_and_reads_tools():
     answers = [
         (200, '{"started": "2026-01-01T00:00:00Z"}', {"Content-Type": "application/json"}),
-        (200, json.dumps({"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2024-11-05",
-                                                                 "serverInfo": {"name": "x"}}}),
+        (200, json.dumps({"jsonrpc": "2.0", "id": 1,
+                          "result": {"protocolVersion": "2024-11-05", "serverInfo": {"name": "x"}}}),
          {"Content-Type": "application/json", "Mcp-Session-Id": "sess"}),
         (202, "", {}),
         (200, 'data: {"jsonrpc": "2.0", "id": 2, "result": {"tools": [{"name": "execute_code"}]}}\n\n',

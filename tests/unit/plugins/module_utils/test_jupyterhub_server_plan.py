@@ -22,7 +22,7 @@ def model(**server):
     (dict(user=" alice"), "invalid user name"),
     (dict(server_name="a/b"), "invalid server_name 'a/b'"),
     (dict(server_name="my lab"), "invalid server_name"),
-    (dict(state="running"), "state must be one of started, stopped, info"),
+    (dict(state="running"), "state must be one of started, stopped"),
     (dict(wait_timeout=0), "wait_timeout must be a positive number"),
     (dict(state="stopped", user_options={"profile": "gpu"}), "user_options is only used with state=started"),
 ])
@@ -33,7 +33,7 @@ def test_problems_found_before_any_call(changes, message):
 
 def test_a_good_spec_has_no_problem():
     assert plan.problems(spec(server_name="gpu-1.x", user_options={"profile": "gpu"})) == []
-    assert plan.problems(spec(state="info")) == []
+    assert plan.problems(spec(state=None)) == []
 
 
 def test_status_of_missing_user_stopped_pending_and_ready_servers():
@@ -55,14 +55,14 @@ def test_status_of_missing_user_stopped_pending_and_ready_servers():
     ("stopped", dict(ready=False, pending="spawn"), False, "stop", False),
     ("stopped", dict(ready=True, pending="stop"), False, "none", False),
     ("stopped", None, False, "none", False),
-    ("info", dict(ready=True, pending=None), False, "none", False),
-    ("info", None, False, "none", False),
+    (None, dict(ready=True, pending=None), False, "none", False),
+    (None, None, False, "none", False),
 ])
 def test_decide(state, server, create_user, action, after_stop):
     status = plan.server_status(model(**server) if server else model(), "")
     decided = plan.decide(spec(state=state, create_user=create_user), status)
     assert (decided.action, decided.after_stop) == (action, after_stop)
-    assert decided.wait_for == (None if state == "info" else state)
+    assert decided.wait_for == state
 
 
 def test_missing_user_is_created_only_when_asked():
