@@ -197,8 +197,13 @@ class ServerRun(object):
             self.hub.start_server(self.spec.user, self.spec.server_name, self.spec.user_options)
         except JupyterHubError as error:
             # Started by someone else between the read and the request: what was wanted.
-            if not (error.kind == REFUSED and error.status == 400 and "already running" in (error.hub_message or "")):
-                raise
+            if error.kind == REFUSED and error.status == 400 and "already running" in (error.hub_message or ""):
+                return
+            # A spawn that fails within the hub's slow_spawn_timeout is the hub's 500, a later one is seen by waiting.
+            if error.status == 500:
+                self.fail("%s failed to start (the hub answered HTTP 500: %s); the hub's log says why"
+                          % (self.label, error.hub_message or "no reason given"))
+            raise
 
     def fail(self, msg):
         self.module.fail_json(msg=msg, **self.result(plan.server_status(self.model, self.spec.server_name)))
