@@ -6,7 +6,7 @@ ENV := source scripts/env.sh &&
 
 # What the tests need, the Kubernetes control plane (built from the Go module proxy) and helm among it.
 setup:
-	scripts/bootstrap.sh python proxy keycloak chromium shellcheck helm kubernetes
+	scripts/bootstrap.sh python proxy singleuser keycloak chromium shellcheck helm kubernetes
 
 helm:
 	scripts/bootstrap.sh helm

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.keycloak",
     "tests.fixtures.cluster",
     "tests.fixtures.charts",
+    "tests.fixtures.lab",
 ]

@@ -57,6 +57,31 @@ requirements:
   - requests
 """
 
+    # Options of the modules that reach a user's server through the hub's proxy.
+    USER_SERVER = r"""
+options:
+  user:
+    description: The hub user whose server is reached, at C(<hub>/user/<name>/).
+    type: str
+    required: true
+  server_name:
+    description: A named server of the user; empty for the default server.
+    type: str
+    default: ""
+  user_token:
+    description:
+      - The token presented to the user's server. It needs the scope C(access:servers!user=<name>) (or
+        C(access:servers!server=<name>/<server>)), which a service token such as C(admin-service) usually
+        lacks; M(datastack.jupyterhub.jupyterhub_token) makes one for the user.
+      - Defaults to O(api_token). It is never shown in output, logs or error messages.
+    type: str
+  hub_url:
+    description:
+      - The hub's public URL (the proxy), for example C(https://hub.example.org). Defaults to O(api_url) without
+        C(/hub/api).
+    type: str
+"""
+
     # Attributes every module of the group shares (with ansible.builtin.action_common_attributes).
     ATTRIBUTES = r"""
 attributes:

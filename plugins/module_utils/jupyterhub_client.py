@@ -93,6 +93,17 @@ def quote_name(name):
     return quote(name, safe="")
 
 
+def server_path(user, server_name=""):
+    """The API path of a user's default server (``server_name`` empty) or of a named one."""
+    path = "/users/%s/server" % quote_name(user)
+    return path + "s/%s" % quote_name(server_name) if server_name else path
+
+
+def server_label(user, server_name=""):
+    """How messages name a server: ``the server of alice`` or ``server 'lab' of alice``."""
+    return "server %r of user %s" % (server_name, user) if server_name else "the server of user %s" % user
+
+
 class JupyterHubClient(object):
     """One hub, one token, one keep-alive session (shared by the threads of a batch)."""
 
@@ -158,11 +169,15 @@ class JupyterHubClient(object):
                     % (self.shown_url, _seconds(self.timeout), action),
                     uncertain=method not in IDEMPOTENT_METHODS)
             status = response.status_code
-            retryable = status in RETRY_STATUSES or (status >= 500 and method in IDEMPOTENT_METHODS)
+            # The hub itself may answer 503 with its JSON reason (a spawn refused by a pre-spawn hook): that is the
+            # hub's decision, not a proxy answering for a hub that is down, and repeating a POST would repeat it.
+            hub_refusal = status in UNAVAILABLE_STATUSES and _hub_message(response) is not None
+            retryable = (status in RETRY_STATUSES and not (hub_refusal and method not in IDEMPOTENT_METHODS)) or \
+                (status >= 500 and method in IDEMPOTENT_METHODS)
             if status not in ok and retryable and attempt <= self.retries:
                 self._sleep(_retry_after(response, self._delay(attempt)))
                 continue
-            if status in UNAVAILABLE_STATUSES and status not in ok:
+            if status in UNAVAILABLE_STATUSES and status not in ok and not hub_refusal:
                 raise JupyterHubError(
                     UNAVAILABLE, "%s answered HTTP %d when asked to %s: the proxy in front of JupyterHub is up "
                     "but the hub behind it is down, restarting or unreachable" % (self.shown_url, status, action),
@@ -333,6 +348,33 @@ class JupyterHubClient(object):
         self.request("DELETE", "/users/%s/tokens/%s" % (quote_name(user), quote_name(token_id)),
                      "revoke token %s of user %s" % (token_id, user), ok=(200, 204, 404))
 
+    def get_user(self, name):
+        """The user's model (with ``servers``), or None when the user does not exist."""
+        action = "read user %s" % name
+        status, data = self.request("GET", "/users/%s" % quote_name(name), action, ok=(200, 404))
+        if status == 404:
+            return None
+        return self._shape(data, action, lambda d: isinstance(d["name"], str) and "servers" in d)
+
+    def delete_user(self, name):
+        """Delete a user (and its tokens); one that is already gone counts as deleted."""
+        self.request("DELETE", "/users/%s" % quote_name(name), "delete user %s" % name, ok=(200, 204, 404))
+
+    # -- single-user servers -----------------------------------------------------------------
+
+    def start_server(self, user, server_name="", options=None):
+        """Ask the hub to start a server; True when the spawn is still pending (202), False when done (201)."""
+        action = "start %s" % server_label(user, server_name)
+        status, dummy = self.request("POST", server_path(user, server_name), action, body=options or None,
+                                     ok=(201, 202))
+        return status == 202
+
+    def stop_server(self, user, server_name=""):
+        """Ask the hub to stop a server; True when the stop is still pending (202)."""
+        action = "stop %s" % server_label(user, server_name)
+        status, dummy = self.request("DELETE", server_path(user, server_name), action, ok=(202, 204))
+        return status == 202
+
     # -- services ------------------------------------------------------------------------------
 
     def get_service(self, name):
@@ -358,6 +400,18 @@ class JupyterHubClient(object):
                     "hub.services in the Zero to JupyterHub values), which the hub does not let anyone change "
                     "at runtime" % name, 405, exc.hub_message)
             raise
+
+
+def _hub_message(response):
+    """The ``message`` of a JSON error answer (as the hub gives), or None."""
+    if not response.headers.get("Content-Type", "").startswith("application/json"):
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else None
 
 
 def _not_sent(exc):

@@ -20,6 +20,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.datastack.jupyterhub.plugins.module_utils import jupyterhub_client as wire
 from ansible_collections.datastack.jupyterhub.plugins.module_utils.connected_module import ConnectedModule
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_server_plan import hub_url_from_api
 
 MAX_RETRIES = 10
 
@@ -135,3 +136,38 @@ def connection_problem(params):
     if not 0 <= params["retries"] <= MAX_RETRIES:
         return "retries must be between 0 and %d (got %s)" % (MAX_RETRIES, params["retries"])
     return None
+
+
+# -- modules that talk to a user's server through the hub's proxy --------------------------------------
+
+USER_SERVER_HINTS = {
+    "connection": "Check hub_url (or api_url): the hub's public URL must reach the proxy.",
+    "refused": "Give user_token: a token of the server's owner with the scope access:servers!user=<name> "
+               "(jupyterhub_token makes one).",
+    "not_running": "Start the server first (datastack.jupyterhub.jupyterhub_server with state=started).",
+    "timeout": "Raise timeout, or check the server (overloaded, stopped).",
+}
+
+
+def user_server_argument_spec():
+    """Options of the modules that reach a user's server (doc fragment datastack.jupyterhub.jupyterhub.user_server)."""
+    return dict(
+        user=dict(type="str", required=True),
+        server_name=dict(type="str", default=""),
+        user_token=dict(type="str", no_log=True),
+        hub_url=dict(type="str"),
+    )
+
+
+def user_server_url(params):
+    """``<hub>/user/<name>/`` (or ``.../<server>/``) from the module's options."""
+    hub_url = (params.get("hub_url") or hub_url_from_api(params["api_url"])).rstrip("/")
+    url = "%s/user/%s/" % (hub_url, wire.quote_name(params["user"]))
+    if params.get("server_name"):
+        url += "%s/" % wire.quote_name(params["server_name"])
+    return url
+
+
+def explain_user_server(error):
+    hint = USER_SERVER_HINTS.get(error.kind)
+    return "%s. %s" % (error.message, hint) if hint else error.message

@@ -13,25 +13,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fixtures.lab import DAEMON, LAB_PLAYBOOK, REPO, SERVICE, Lab, alive
 from tests.fixtures.procs import free_port, start, stop, wait_for
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-DAEMON = REPO / "roles" / "lab" / "files" / "lab_daemon.py"
-LAB_PLAYBOOK = "playbooks/lab.yml"
 HUBAUTH_SERVICE = REPO / "tests" / "fixtures" / "services" / "hubauth_service.py"
-# A service every lab user may call (lab_user_services); the test registers it at runtime.
-SERVICE = "hubauth-demo"
-
-
-def alive(pid):
-    """True while ``pid`` runs (a zombie waiting for its reaper has stopped)."""
-    try:
-        with open("/proc/%d/stat" % pid, encoding="ascii") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def changed_tasks(result):
@@ -41,56 +28,6 @@ def changed_tasks(result):
 def role_task(result, name):
     """The result of the lab role's task ``name`` (the callback prefixes the role name)."""
     return result.task("datastack.jupyterhub.lab : " + name)
-
-
-class Lab:
-    """Extra vars and paths of one lab under a temporary state directory, on free ports."""
-
-    def __init__(self, ansible, state_dir, **extra):
-        self.ansible = ansible
-        self.state = Path(state_dir)
-        self.port = free_port()
-        self.vars = {
-            "lab_state_dir": str(self.state),
-            "lab_hub_port": self.port,
-            "lab_hub_internal_port": free_port(),
-            "lab_proxy_api_port": free_port(),
-            "lab_vault_port": free_port(),
-            "lab_token_user": "alice",
-            "lab_user_services": [SERVICE],
-        }
-        self.vars.update(extra)
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.api_url = self.url + "/hub/api"
-
-    def run(self, **extra):
-        return self.ansible.playbook(LAB_PLAYBOOK, extra_vars=dict(self.vars, **extra))
-
-    def destroy(self):
-        result = self.run(lab_state="absent")
-        # Should the playbook fail, do not leave servers behind on a shared machine.
-        if self.state.exists():
-            pid_files = [str(p) for p in self.state.rglob("*.pid")]
-            subprocess.run([sys.executable, str(DAEMON), "stop", *pid_files], check=False)
-        return result
-
-    def secret(self, name):
-        return (self.state / "secrets" / name).read_text().strip()
-
-    @property
-    def service_token(self):
-        return self.secret("admin-service.token")
-
-    def pid(self, name):
-        return int((self.state / "run" / name).read_text())
-
-    @property
-    def user_token_file(self):
-        return self.state / "tokens" / "alice.token"
-
-    def api(self, method, path, token=None, **kwargs):
-        headers = {"Authorization": "token %s" % (token or self.service_token)}
-        return requests.request(method, self.api_url + path, headers=headers, timeout=10, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -1,66 +1,17 @@
-"""playbooks/mcp.yml against the lab: endpoint, .mcp.json, and the three status checks.
+"""playbooks/mcp.yml against labs whose servers run the real jupyter-mcp-server: endpoint, .mcp.json, status.
 
-The lab's single-user servers load a stand-in MCP extension (answers ``initialize`` on
-``/mcp``), so "endpoint answering" is checked against a real Jupyter server behind the
-real hub and proxy without installing jupyter-mcp-server.
+The status is checked in each case a user meets: server stopped, endpoint answering, no user token, another
+user's token, and a server running without the extension (DATASTACK_MCP_ENABLED=0).
 """
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.integration.test_lab import Lab
-
 pytestmark = pytest.mark.integration
 
 PLAYBOOK = "playbooks/mcp.yml"
-
-FAKE_MCP = '''
-import json
-
-from jupyter_server.base.handlers import JupyterHandler
-from tornado import web
-
-
-class MCPHandler(JupyterHandler):
-    def check_xsrf_cookie(self):
-        pass
-
-    @web.authenticated
-    def post(self):
-        request = json.loads(self.request.body)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"jsonrpc": "2.0", "id": request["id"],
-                                "result": {"protocolVersion": "2025-03-26", "capabilities": {},
-                                           "serverInfo": {"name": "stand-in", "version": "0"}}}))
-
-
-def _jupyter_server_extension_points():
-    return [{"module": "fake_mcp"}]
-
-
-def _load_jupyter_server_extension(serverapp):
-    base = serverapp.web_app.settings["base_url"].rstrip("/")
-    serverapp.web_app.add_handlers(".*$", [(base + "/mcp", MCPHandler)])
-'''
-
-
-@pytest.fixture(scope="module")
-def mcp_lab(ansible, tmp_path_factory):
-    ext = tmp_path_factory.mktemp("fake-mcp")
-    (ext / "fake_mcp.py").write_text(FAKE_MCP)
-    (ext / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"fake_mcp": True}}}))
-    extra = ext / "hub_extra.py"
-    extra.write_text("c.Spawner.environment = {'PYTHONPATH': %r, 'JUPYTER_CONFIG_PATH': %r}\n" % (str(ext), str(ext)))
-    lab = Lab(ansible, tmp_path_factory.mktemp("mcp-lab") / "state", lab_vault=False,
-              lab_hub_extra_config_files=[str(extra)])
-    first = lab.run()
-    assert first.rc == 0, first
-    yield lab
-    lab.destroy()
 
 
 def run_mcp(ansible, lab, user, mcp_file, **extra):
@@ -112,21 +63,28 @@ def test_unknown_user_is_reported_without_failing(ansible, mcp_lab, tmp_path):
     assert any(line.startswith("User nobody-here: UNKNOWN") for line in report(result))
 
 
+def start_server(ansible, lab, user):
+    started, run = ansible.module("datastack.jupyterhub.jupyterhub_server", {
+        "api_url": lab.api_url, "api_token": lab.service_token, "user": user, "state": "started",
+        "create_user": True, "wait_timeout": 120})
+    assert started and started["ready"], run
+
+
+def stop_server(lab, user):
+    lab.api("DELETE", "/users/%s/server" % user)
+
+
 def test_running_server_with_answering_endpoint(ansible, mcp_lab, tmp_path):
-    started = mcp_lab.api("POST", "/users/alice/server")
-    assert started.status_code in (201, 202), started.text
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if mcp_lab.api("GET", "/users/alice").json()["servers"].get("", {}).get("ready"):
-            break
-        time.sleep(0.5)
+    start_server(ansible, mcp_lab, "alice")
     try:
         with_token = run_mcp(ansible, mcp_lab, "alice", tmp_path / ".mcp.json",
                              token_file=str(mcp_lab.user_token_file))
         assert with_token.rc == 0, with_token
-        assert status(with_token)["server_running"] is True
-        assert status(with_token)["endpoint_answering"] is True
-        assert "MCP endpoint status: answering (HTTP 200)" in report(with_token)
+        found = status(with_token)
+        assert found["server_running"] is True and found["endpoint_answering"] is True
+        assert {"insert_execute_code_cell", "execute_code", "use_notebook"} <= set(found["tools"])
+        assert "MCP endpoint status: answering (%d tools, Jupyter MCP Server 2.2.4)" % len(found["tools"]) \
+            in report(with_token)
         assert mcp_lab.user_token_file.read_text().strip() not in with_token.output
 
         # Without a user token the endpoint cannot be asked; say so instead of failing.
@@ -137,15 +95,28 @@ def test_running_server_with_answering_endpoint(ansible, mcp_lab, tmp_path):
 
         # Another user's token is refused by alice's server: reported, not failed.
         bob_token = tmp_path / "bob.token"
-        assert ansible.playbook("playbooks/token.yml", extra_vars={"user": "bob", "token_file": str(bob_token)},
-                                env={"JUPYTERHUB_API_URL": mcp_lab.api_url,
-                                     "JUPYTERHUB_API_TOKEN": mcp_lab.service_token}).rc == 0
+        bob_token.write_text(mcp_lab.user_token("bob"))
         refused = run_mcp(ansible, mcp_lab, "alice", tmp_path / ".mcp.json", token_file=str(bob_token))
         assert refused.rc == 0, refused
         assert status(refused)["endpoint_answering"] is False
-        assert any(line.startswith("MCP endpoint status: NOT ANSWERING (HTTP 403") for line in report(refused))
+        assert "MCP endpoint status: NOT ANSWERING (HTTP 403: the server refused the token; is it alice's?)" \
+            in report(refused)
+        assert bob_token.read_text() not in refused.output
     finally:
-        mcp_lab.api("DELETE", "/users/alice/server")
+        stop_server(mcp_lab, "alice")
+
+
+def test_server_running_without_the_extension(ansible, lab_without_mcp, tmp_path):
+    start_server(ansible, lab_without_mcp, "alice")
+    try:
+        result = run_mcp(ansible, lab_without_mcp, "alice", tmp_path / ".mcp.json",
+                         token_file=str(lab_without_mcp.user_token_file))
+        assert result.rc == 0, result
+        assert status(result)["server_running"] is True and status(result)["endpoint_status"] == 404
+        assert "MCP endpoint status: NOT ANSWERING (HTTP 404: is jupyter-mcp-server installed and enabled in the " \
+            "server?)" in report(result)
+    finally:
+        stop_server(lab_without_mcp, "alice")
 
 
 def test_relative_paths_are_refused(ansible, hub, tmp_path):

@@ -161,12 +161,12 @@ def test_with_vault_configured_a_fresh_container_keeps_the_first_token(ansible, 
 def test_bad_input_fails_clearly_and_makes_no_token(ansible, hub, tmp_path):
     user = new_user()
     cases = [
-        (dict(expires_in="abc"), "lab_token_expires_in"),
-        (dict(expires_in="30d"), "lab_token_expires_in"),
+        (dict(expires_in="abc"), "user_token_expires_in"),
+        (dict(expires_in="30d"), "user_token_expires_in"),
         (dict(expires_in=-5), "expires_in must be between 1"),
         (dict(renew_before=2592000), "renew_before (2592000) must be less than expires_in"),
         (dict(token_file="relative.token"), "an absolute token_file"),
-        (dict(token_store="s3"), "lab_token_store must be one of: auto, vault, file"),
+        (dict(token_store="s3"), "user_token_store must be one of: auto, vault, file"),
     ]
     for extra, message in cases:
         result = ansible.playbook(PLAYBOOK, extra_vars=dict(dict(user=user, token_file=str(tmp_path / "t")), **extra),

@@ -194,3 +194,59 @@ def test_credentials_in_the_url_never_reach_a_message():
     assert "hunter2" not in error.value.message and "***@hub.example.org" in error.value.message
     assert wire.redact_url("http://a:b@h:1/p?q") == "http://***@h:1/p?q"
     assert wire.redact_url("http://h/p") == "http://h/p"
+
+
+def test_server_paths_quote_names():
+    assert wire.server_path("alice") == "/users/alice/server"
+    assert wire.server_path("a@b.org", "gpu 1") == "/users/a%40b.org/servers/gpu%201"
+    assert wire.server_label("alice") == "the server of user alice"
+    assert wire.server_label("alice", "gpu") == "server 'gpu' of user alice"
+
+
+def test_start_and_stop_server_say_whether_the_hub_is_still_busy():
+    hub, adapter, dummy = client([(201, None), (202, None), (204, None), (202, None)])
+    assert hub.start_server("alice") is False
+    assert hub.start_server("alice", "gpu", {"profile": "gpu"}) is True
+    assert hub.stop_server("alice") is False
+    assert hub.stop_server("alice", "gpu") is True
+    assert [(r.method, r.url) for r in adapter.sent] == [
+        ("POST", "https://hub.example.org/hub/api/users/alice/server"),
+        ("POST", "https://hub.example.org/hub/api/users/alice/servers/gpu"),
+        ("DELETE", "https://hub.example.org/hub/api/users/alice/server"),
+        ("DELETE", "https://hub.example.org/hub/api/users/alice/servers/gpu")]
+    assert adapter.sent[0].body is None and json.loads(adapter.sent[1].body) == {"profile": "gpu"}
+
+
+def test_a_refused_start_keeps_the_hubs_reason():
+    hub, dummy, dummy = client([(400, {"message": "alice is pending stop"})])
+    with pytest.raises(JupyterHubError) as error:
+        hub.start_server("alice")
+    assert error.value.kind == wire.REFUSED and error.value.hub_message == "alice is pending stop"
+    assert "start the server of user alice" in error.value.message
+
+
+def test_get_user_and_delete_user():
+    hub, adapter, dummy = client([(200, {"name": "alice", "servers": {}}), (404, {"message": "no"}), (204, None),
+                                  (404, None)])
+    assert hub.get_user("alice") == {"name": "alice", "servers": {}}
+    assert hub.get_user("bob") is None
+    hub.delete_user("alice")
+    hub.delete_user("alice")  # already gone
+    assert [r.method for r in adapter.sent] == ["GET", "GET", "DELETE", "DELETE"]
+
+
+def test_a_spawn_the_hub_refuses_with_503_is_its_reason_not_a_proxy_outage():
+    reason = "Your server was not started because its Vault token could not be created (Vault is down)."
+    hub, adapter, sleeps = client([(503, {"status": 503, "message": reason})])
+    with pytest.raises(JupyterHubError) as error:
+        hub.start_server("alice")
+    assert len(adapter.sent) == 1 and sleeps == []  # a POST the hub refused is not repeated
+    assert error.value.kind == wire.SERVER
+    assert error.value.message == "JupyterHub could not start the server of user alice (HTTP 503): " + reason
+
+
+def test_a_503_page_of_the_proxy_is_still_an_outage():
+    hub, adapter, dummy = client([(503, b"<html>503</html>", {"Content-Type": "text/html"})] * 4)
+    with pytest.raises(JupyterHubError) as error:
+        hub.version()
+    assert error.value.kind == wire.UNAVAILABLE and len(adapter.sent) == 4
