@@ -172,6 +172,8 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
     ({"keycloak_apply_manifests": True, "keycloak_kubeconfig": "/nonexistent/kubeconfig"},
      "Cannot read Secret jupyter/jupyterhub-oauth from the cluster"),
+    ({"keycloak_users": [{"username": "demo", "password": "unused", "groups": ["jupyterhub-users/no-such-team"]}]},
+     "has no group jupyterhub-users/no-such-team"),
 ])
 def test_clear_errors(ansible, setup, override, message):
     result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)
