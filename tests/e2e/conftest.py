@@ -28,7 +28,24 @@ with open("{state}/oauthenticator.json") as handle:
     for name, value in json.load(handle).items():
         setattr(c.GenericOAuthenticator, name, value)
 c.JupyterHub.services = [{{"name": "e2e", "api_token": "{service_token}"}}]
-c.JupyterHub.load_roles = [{{"name": "e2e", "scopes": ["admin:users"], "services": ["e2e"]}}]
+c.JupyterHub.load_roles = [{{"name": "e2e", "scopes": ["admin:users", "admin:auth_state", "admin:servers"],
+                             "services": ["e2e"]}}]
+
+# Real single-user servers; the tests read the access token each spawner was given (test-only secrets).
+import os
+c.SimpleLocalProcessSpawner.home_dir_template = "{state}/home/{{username}}"
+c.Spawner.start_timeout = 60
+if os.geteuid() == 0:
+    c.Spawner.args = ["--allow-root"]
+
+
+def record_access_token(spawner, auth_state):
+    path = os.path.join("{state}", "spawned-%s.token" % spawner.user.name)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+        handle.write(auth_state["access_token"])
+
+
+c.Spawner.auth_state_hook = record_access_token
 """
 
 
@@ -66,22 +83,55 @@ class OAuthHub:
             except (ValueError, ProcessLookupError):
                 pass
 
+    def api(self, method, path, **kwargs):
+        return requests.request(method, self.url + "/hub/api" + path, timeout=10,
+                                headers={"Authorization": "token " + self.service_token}, **kwargs)
+
     def user(self, name):
-        return requests.get(self.url + "/hub/api/users/" + name, timeout=10,
-                            headers={"Authorization": "token " + self.service_token})
+        return self.api("GET", "/users/" + name)
+
+    def auth_state(self, name):
+        return self.user(name).json()["auth_state"]
+
+    def spawned_token(self, name):
+        """The access token the spawner of ``name`` was given at its last spawn, or None."""
+        path = self.state / ("spawned-%s.token" % name)
+        return path.read_text() if path.exists() else None
+
+
+# Who is in which group: a member of a subgroup (team-a, ops) is a member of its parent for the hub.
+GROUPS = {
+    "demo": ["jupyterhub-users"],
+    "hubadmin": ["jupyterhub-admins"],
+    "outsider": [],
+    "teamuser": ["jupyterhub-users/team-a"],
+    "teamadmin": ["jupyterhub-admins/ops"],
+    "leaver": ["jupyterhub-users", "jupyterhub-users/team-a"],
+}
+
+
+def make_realm_with_subgroups(keycloak, realm, subgroups):
+    """What a realm's administrators do by hand: the realm, and team subgroups below the access groups."""
+    assert keycloak.admin("POST", "", json={"realm": realm, "enabled": True}).status_code == 201
+    for path in subgroups:
+        parent_name, name = path.split("/")
+        parent = keycloak.admin("GET", "/%s/group-by-path/%s" % (realm, parent_name))
+        if parent.status_code == 404:
+            assert keycloak.admin("POST", "/%s/groups" % realm, json={"name": parent_name}).status_code == 201
+            parent = keycloak.admin("GET", "/%s/group-by-path/%s" % (realm, parent_name))
+        answer = keycloak.admin("POST", "/%s/groups/%s/children" % (realm, parent.json()["id"]), json={"name": name})
+        assert answer.status_code == 201, answer.text
 
 
 @pytest.fixture(scope="session")
 def sso(ansible, keycloak, tmp_path_factory):
-    """Keycloak configured by the role (demo, hubadmin, outsider) and a hub using its facts."""
+    """Keycloak configured by the role (the users of GROUPS) and a hub using its facts."""
     state = tmp_path_factory.mktemp("sso")
     hub = OAuthHub(state)
-    passwords = {name: secrets.token_urlsafe(16) for name in ("demo", "hubadmin", "outsider")}
-    users = [
-        {"username": "demo", "password": passwords["demo"], "groups": ["jupyterhub-users"]},
-        {"username": "hubadmin", "password": passwords["hubadmin"], "groups": ["jupyterhub-admins"]},
-        {"username": "outsider", "password": passwords["outsider"]},
-    ]
+    realm = "e2e-" + secrets.token_hex(3)
+    make_realm_with_subgroups(keycloak, realm, ["jupyterhub-users/team-a", "jupyterhub-admins/ops"])
+    passwords = {name: secrets.token_urlsafe(16) for name in GROUPS}
+    users = [{"username": name, "password": passwords[name], "groups": groups} for name, groups in GROUPS.items()]
     secret_file = state / "client_secret"
     play = [{
         "hosts": "localhost", "gather_facts": False,
@@ -94,19 +144,22 @@ def sso(ansible, keycloak, tmp_path_factory):
                 "content": "{{ keycloak_client_secret }}", "dest": str(secret_file), "mode": "0600"}},
         ],
     }]
-    result = ansible.playbook(play, extra_vars={
+    role_vars = {
         "keycloak_url": keycloak.url,
         "keycloak_admin_user": keycloak.admin_user,
         "keycloak_admin_password": keycloak.admin_password,
-        "keycloak_realm": "e2e-" + secrets.token_hex(3),
+        "keycloak_realm": realm,
         "keycloak_hub_url": hub.url,
         "keycloak_users": users,
-    })
+    }
+    result = ansible.playbook(play, extra_vars=role_vars)
     assert result.rc == 0, result
     hub.configure(json.loads((state / "fact.json").read_text()))
     hub.start(secret_file.read_text(), secrets.token_hex(32))
     hub.passwords = passwords
     hub.keycloak = keycloak
+    hub.realm = realm
+    hub.play, hub.role_vars = play, role_vars
     yield hub
     hub.stop()
 

@@ -69,11 +69,18 @@ def test_first_run_creates_and_second_run_changes_nothing(ansible, keycloak, set
     assert made["redirectUris"] == ["https://hub.example.org/hub/oauth_callback"]
     assert made["webOrigins"] == ["https://hub.example.org"]
     assert made["attributes"]["post.logout.redirect.uris"] == "https://hub.example.org/hub/login"
-    mapper = [m for m in made["protocolMappers"] if m["protocolMapper"] == "oidc-group-membership-mapper"]
-    assert mapper and mapper[0]["config"]["claim.name"] == "groups"
+    mappers = {m["protocolMapper"]: m["config"] for m in made["protocolMappers"]}
+    assert mappers["oidc-group-membership-mapper"]["claim.name"] == "groups"
+    assert mappers["oidc-group-membership-mapper"]["full.path"] == "false"
+    assert mappers["oidc-usermodel-client-role-mapper"]["claim.name"] == "groups"
+    assert mappers["oidc-usermodel-client-role-mapper"]["usermodel.clientRoleMapping.clientId"] == "jupyterhub"
 
-    groups = {g["name"] for g in keycloak.admin("GET", "/%s/groups" % setup["realm"]).json()}
-    assert {"jupyterhub-users", "jupyterhub-admins"} <= groups
+    groups = {g["name"]: g["id"] for g in keycloak.admin("GET", "/%s/groups" % setup["realm"]).json()}
+    assert {"jupyterhub-users", "jupyterhub-admins"} <= set(groups)
+    for name in ("jupyterhub-users", "jupyterhub-admins"):
+        granted = keycloak.admin("GET", "/%s/groups/%s/role-mappings/clients/%s"
+                                 % (setup["realm"], groups[name], made["id"])).json()
+        assert [role["name"] for role in granted] == [name]
     demo = keycloak.admin("GET", "/%s/users" % setup["realm"], params={"username": "demo", "exact": "true"}).json()[0]
     demo_groups = keycloak.admin("GET", "/%s/users/%s/groups" % (setup["realm"], demo["id"])).json()
     assert [g["name"] for g in demo_groups] == ["jupyterhub-users"]
@@ -155,6 +162,8 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     ({"keycloak_admin_password": "not-the-password"}, "refused the login of 'admin'"),
     ({"keycloak_realm": "team/a"}, "is not a usable realm name"),
     ({"keycloak_realm": "what?"}, "Keycloak refuses '/', '#', '?'"),
+    ({"keycloak_users": [{"username": "demo", "password": "unused", "groups": ["jupyterhub-users/no-such-team"]}]},
+     "has no group jupyterhub-users/no-such-team"),
 ])
 def test_clear_errors(ansible, setup, override, message):
     result = ansible.playbook(role_play(), extra_vars=dict(setup["vars"], **override), json_output=False)
@@ -180,6 +189,10 @@ def test_wrong_base_path_is_explained(ansible, keycloak, setup):
 
 def test_no_secret_in_verbose_output(ansible, keycloak, setup):
     fresh = dict(setup["vars"], keycloak_realm="kc-vvv-" + secrets.token_hex(3))
+    # A realm and user made beforehand: the role creates the rest and reads the user's groups.
+    assert keycloak.admin("POST", "", json={"realm": fresh["keycloak_realm"], "enabled": True}).status_code == 201
+    assert keycloak.admin("POST", "/%s/users" % fresh["keycloak_realm"],
+                          json={"username": "demo", "enabled": True}).status_code == 201
     result = ansible.playbook(role_play(), extra_vars=fresh, verbosity=3, json_output=False)
     assert result.rc == 0, result
     realm_client = client(keycloak, fresh["keycloak_realm"])
@@ -196,6 +209,8 @@ def test_no_secret_in_verbose_output(ansible, keycloak, setup):
     assert "TASK [" in printed
     for what, value in leaks.items():
         assert value not in printed, "%s printed at -vvv" % what
+    # The admin API calls of preflight.yml carry an access token (a JWT: base64 of '{"' starts with eyJ).
+    assert "Bearer" not in printed and not re.search(r"eyJ[\w-]{10,}\.eyJ", printed)
 
 
 def test_client_secret_fact_is_keycloaks(ansible, keycloak, setup, tmp_path):
