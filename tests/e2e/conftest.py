@@ -3,14 +3,12 @@
 import json
 import os
 import secrets
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.fixtures.jupyterhub import BASE_CONFIG, find_chp
-from tests.fixtures.procs import free_port, start, stop, wait_for
+from tests.fixtures.jupyterhub import BASE_CONFIG, HubProcess
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -49,39 +47,20 @@ c.Spawner.auth_state_hook = record_access_token
 """
 
 
-class OAuthHub:
+class OAuthHub(HubProcess):
     def __init__(self, state):
-        self.state = Path(state)
-        self.public_port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.public_port
+        super().__init__(state)
         self.service_token = secrets.token_hex(24)
-        self.log = self.state / "hub.log"
-        self.proc = None
+
+    def config(self):
+        return HUB_CONFIG
 
     def configure(self, oauthenticator):
         (self.state / "oauthenticator.json").write_text(json.dumps(oauthenticator))
-        (self.state / "jupyterhub_config.py").write_text(HUB_CONFIG.format(
-            state=self.state, public_port=self.public_port, hub_port=free_port(),
-            proxy_api_port=free_port(), proxy_token=secrets.token_hex(16), chp=find_chp(),
-            service_token=self.service_token,
-        ))
+        self.write_config(service_token=self.service_token)
 
-    def start(self, client_secret, crypt_key):
-        env = dict(os.environ, OAUTH_CLIENT_SECRET=client_secret, JUPYTERHUB_CRYPT_KEY=crypt_key)
-        exe = Path(sys.executable).parent / "jupyterhub"
-        self.proc = start([str(exe), "-f", str(self.state / "jupyterhub_config.py")], self.log,
-                          env=env, cwd=str(self.state))
-        wait_for(lambda: requests.get(self.url + "/hub/api/", timeout=2).status_code == 200,
-                 90, "JupyterHub", self.proc, self.log)
-
-    def stop(self):
-        stop(self.proc)
-        pid_file = self.state / "proxy.pid"
-        if pid_file.exists():
-            try:
-                os.kill(int(pid_file.read_text().strip()), 15)
-            except (ValueError, ProcessLookupError):
-                pass
+    def start(self, client_secret, crypt_key):  # pylint: disable=arguments-differ
+        super().start(env={"OAUTH_CLIENT_SECRET": client_secret, "JUPYTERHUB_CRYPT_KEY": crypt_key}, timeout=90)
 
     def api(self, method, path, **kwargs):
         return requests.request(method, self.url + "/hub/api" + path, timeout=10,

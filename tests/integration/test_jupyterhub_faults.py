@@ -69,6 +69,9 @@ def check_failure_report(result, users, directory):
 def interrupted_batch(ansible, hub, tmp_path, prefix, fault):
     """A batch that ``fault`` interrupts once 10 tokens are stored: (users, directory, result, seconds to fail)."""
     users = ["%s-%s-%02d" % (prefix, uuid.uuid4().hex[:4], i) for i in range(USERS)]
+    # Made beforehand: on a loaded machine one bulk creation of 60 users can outlast the batch's 2 s timeout,
+    # which would fail the batch before the fault this test injects.
+    assert hub.api("POST", "/users", json={"usernames": users}).status_code == 201
     directory = tmp_path / "tokens"
     proc = ansible.start(batch_play(hub, users, directory))
     wait_for_files(directory, 10, proc)
