@@ -59,8 +59,9 @@ class OAuthHub(HubProcess):
         (self.state / "oauthenticator.json").write_text(json.dumps(oauthenticator))
         self.write_config(service_token=self.service_token)
 
-    def start(self, client_secret, crypt_key):  # pylint: disable=arguments-differ
-        super().start(env={"OAUTH_CLIENT_SECRET": client_secret, "JUPYTERHUB_CRYPT_KEY": crypt_key}, timeout=90)
+    def launch(self, client_secret, crypt_key):
+        """Start with the OAuth client secret and the crypt key in the environment, as the chart passes them."""
+        self.start(env={"OAUTH_CLIENT_SECRET": client_secret, "JUPYTERHUB_CRYPT_KEY": crypt_key}, timeout=90)
 
     def api(self, method, path, **kwargs):
         return requests.request(method, self.url + "/hub/api" + path, timeout=10,
@@ -134,7 +135,7 @@ def sso(ansible, keycloak, tmp_path_factory):
     result = ansible.playbook(play, extra_vars=role_vars)
     assert result.rc == 0, result
     hub.configure(json.loads((state / "fact.json").read_text()))
-    hub.start(secret_file.read_text(), secrets.token_hex(32))
+    hub.launch(secret_file.read_text(), secrets.token_hex(32))
     hub.passwords = passwords
     hub.keycloak = keycloak
     hub.realm = realm
