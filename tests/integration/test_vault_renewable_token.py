@@ -282,6 +282,60 @@ path "auth/token/create/%s" { capabilities = ["update"] }
     assert orphan.get("failed") and "auth/token/create-orphan" in orphan["msg"]
 
 
+def accessors(bao):
+    return set(bao.client().list("auth/token/accessors")["data"]["keys"])
+
+
+def test_role_name_without_policies_is_refused_before_any_token_is_made(ansible, openbao):
+    """Through a role without allowed_policies, a create call without a policy list copies the caller's
+    policies (a root token makes a root token): the module refuses before it creates anything."""
+    role = unique("open-role")
+    openbao.client().write("auth/token/roles/" + role, orphan=True, renewable=True)
+    path = unique("nopolicies")
+    before = accessors(openbao)
+    result = run(ansible, openbao, store_path=path, role_name=role, policies=None)
+    assert result.get("failed"), result
+    assert "Module failed" not in result["msg"] and "Traceback" not in result.get("module_stderr", ""), result
+    assert "policies is required" in result["msg"] and "also with role_name" in result["msg"], result["msg"]
+    assert "root token makes a root token" in result["msg"]
+    assert not exists(openbao, path)
+    assert accessors(openbao) - before == set()
+
+
+def test_role_name_with_policies_gives_exactly_those(ansible, openbao):
+    client = openbao.client()
+    policy = unique("via-role-x")
+    write_policies(openbao, policy)
+    role = unique("exact-role")
+    client.write("auth/token/roles/" + role, allowed_policies=[policy], orphan=True, renewable=True,
+                 token_period="1h")
+    exact = unique("exact")
+    made = run(ansible, openbao, store_path=exact, role_name=role, policies=[policy], no_default_policy=True)
+    assert made.get("created"), made
+    assert sorted(lookup(openbao, stored(openbao, exact)["token"])["policies"]) == [policy]
+    assert run(ansible, openbao, store_path=exact, role_name=role, policies=[policy],
+               no_default_policy=True)["changed"] is False
+    # Without no_default_policy the role adds default, as a token made without a role gets it.
+    with_default = unique("exact")
+    assert run(ansible, openbao, store_path=with_default, role_name=role, policies=[policy]).get("created")
+    assert sorted(lookup(openbao, stored(openbao, with_default)["token"])["policies"]) == sorted(["default", policy])
+
+    # A role that drops default whatever the request says: the token would differ from the request on every
+    # run (and be replaced every time). Refused at once, the token revoked, nothing stored.
+    strict = unique("strict-role")
+    client.write("auth/token/roles/" + strict, allowed_policies=[policy], token_no_default_policy=True,
+                 orphan=True, renewable=True, token_period="1h")
+    path = unique("strict")
+    before = accessors(openbao)
+    refused = run(ansible, openbao, store_path=path, role_name=strict, policies=[policy])
+    assert refused.get("failed") and "set no_default_policy to true" in refused["msg"], refused
+    assert "['default', '%s']" % policy in refused["msg"] and "Module failed" not in refused["msg"]
+    assert not exists(openbao, path)
+    assert accessors(openbao) - before == set()  # the token it made was revoked
+    fixed = run(ansible, openbao, store_path=path, role_name=strict, policies=[policy], no_default_policy=True)
+    assert fixed.get("created") and sorted(lookup(openbao, stored(openbao, path)["token"])["policies"]) == [policy]
+
+
 def test_errors_say_what_to_fix(ansible, openbao):
     client = openbao.client()
     kv1 = unique("kv1")
