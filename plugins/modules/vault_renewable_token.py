@@ -56,14 +56,14 @@ options:
     description:
       - The policies of the token, sent to Vault as given. C(default) is added unless
         O(no_default_policy=true); list only C(default) for a token with just that policy.
-      - Required with O(state=present) or O(state=rotated), also with O(role_name): without a policy list Vault
+      - Required with O(state=present) or O(state=rotated), also with O(role_name), because without a policy list Vault
         gives the new token the policies of the token running the task, or the token role's allowed policies
         (through a role without C(allowed_policies), a root token makes a root token). An empty list is
         refused, and so is a policy that does not exist on the server (when the task's token may read
         C(sys/policies/acl/<name>)).
       - A new token that does not carry exactly these policies (plus C(default) unless O(no_default_policy=true))
         is revoked before it is stored, and the task fails. A token role with C(token_no_default_policy) or
-        C(disallowed_policies=[default]) drops C(default): set O(no_default_policy=true) with such a role.
+        C(disallowed_policies=[default]) drops C(default), so set O(no_default_policy=true) with such a role.
     type: list
     elements: str
   no_default_policy:
