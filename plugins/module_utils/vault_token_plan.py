@@ -126,8 +126,11 @@ def problems(spec, mount_max=None):
                                      path_problem("store_path", spec.store_path)) if problem]
     if spec.state == "absent":
         return found
-    if spec.policies is None and not spec.role_name:
-        found.append("policies is required with state=%s unless role_name is set" % spec.state)
+    if spec.policies is None:
+        found.append("policies is required with state=%s, also with role_name: without a policy list Vault gives the "
+                     "new token the policies of the token running the task, or the token role's allowed policies "
+                     "(through a role without allowed_policies a root token makes a root token). List the policies "
+                     "the token needs, e.g. [default]" % spec.state)
     elif spec.policies is not None and not (set(spec.policies) - ({"default"} if spec.no_default_policy else set())):
         found.append("policies %s asks for a token without any policy%s; Vault would give it the policies of the "
                      "token running the task (a root token makes a root token). List the policies it needs, e.g. "
@@ -156,11 +159,25 @@ def problems(spec, mount_max=None):
 def policy_drift(spec, live):
     """Why the live token's policies differ from the wanted set, or None."""
     have = sorted(live.get("policies") or [])
-    if spec.policies is None:
-        return None
     if have != spec.wanted_policies():
         return "stored token has policies %s, wanted %s" % (have, spec.wanted_policies())
     return None
+
+
+def unexpected_policies(spec, live):
+    """Why a token just created does not carry exactly the wanted policies, or None.
+
+    A token role can drop ``default`` (its ``token_no_default_policy`` or ``disallowed_policies``) whatever the
+    request says; such a token would be found drifted and replaced on every run."""
+    have = sorted(live.get("policies") or [])
+    if have == spec.wanted_policies():
+        return None
+    hint = ""
+    if spec.role_name and sorted(set(have) | {"default"}) == spec.wanted_policies():
+        hint = (" The token role %s gives its tokens no default policy (token_no_default_policy or "
+                "disallowed_policies): set no_default_policy to true." % spec.role_name)
+    return "Vault gave the new token the policies %s, not the %s asked for; it was revoked and nothing was stored.%s" \
+        % (have, spec.wanted_policies(), hint)
 
 
 def drift(spec, live):
@@ -293,5 +310,4 @@ def describe(live, mount_max, store, now):
 def planned(spec, store):
     """What a token to be created would look like (check mode)."""
     lease = spec.lifetime()
-    return dict(store=store, accessor="(new)", policies=spec.wanted_policies() if spec.policies is not None else [],
-                ttl=lease, period=spec.period)
+    return dict(store=store, accessor="(new)", policies=spec.wanted_policies(), ttl=lease, period=spec.period)

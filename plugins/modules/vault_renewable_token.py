@@ -21,8 +21,10 @@ description:
   - A replacement is stored with a KV v2 check-and-set before the old token is revoked. When another run
     stored a token first, this run revokes the token it made and reports the winner's token (a warning
     says so), so parallel runs leave exactly one live token, the stored one. Other keys of the record are kept.
-  - The policy list is always sent to Vault explicitly. An empty request is refused (Vault would give the new
-    token the policies of the token running the task), and so is a policy the server does not know.
+  - The policy list is always sent to Vault explicitly, through a token role too. A request without one, or an
+    empty one, is refused (Vault would give the new token the policies of the token running the task, or the
+    role's), and so is a policy the server does not know. A new token whose policies are not exactly the ones
+    asked for is revoked before it is stored.
   - By default the token is B(periodic) (O(period) = O(ttl)). A non-periodic renewable token with
     O(explicit_max_ttl=0) is not unlimited, because the token auth mount's C(max_lease_ttl) (32 days
     by default) still ends it. The module warns when asked for one and reports the end date in
@@ -54,9 +56,14 @@ options:
     description:
       - The policies of the token, sent to Vault as given. C(default) is added unless
         O(no_default_policy=true); list only C(default) for a token with just that policy.
-      - Required with O(state=present) or O(state=rotated) unless O(role_name) is set. An empty list is
+      - Required with O(state=present) or O(state=rotated), also with O(role_name), because without a policy list Vault
+        gives the new token the policies of the token running the task, or the token role's allowed policies
+        (through a role without C(allowed_policies), a root token makes a root token). An empty list is
         refused, and so is a policy that does not exist on the server (when the task's token may read
         C(sys/policies/acl/<name>)).
+      - A new token that does not carry exactly these policies (plus C(default) unless O(no_default_policy=true))
+        is revoked before it is stored, and the task fails. A token role with C(token_no_default_policy) or
+        C(disallowed_policies=[default]) drops C(default), so set O(no_default_policy=true) with such a role.
     type: list
     elements: str
   no_default_policy:
@@ -67,6 +74,7 @@ options:
     description:
       - Create the token through this token role (C(auth/token/create/<role_name>)), which needs only
         C(update) on that path instead of C(sudo) on C(auth/token/create-orphan).
+      - O(policies) is still required; each of them must be allowed by the role.
     type: str
   ttl:
     description: Initial TTL of the token, a Vault duration (V(24h), V(1h30m), V(3600)).
@@ -156,6 +164,15 @@ EXAMPLES = r"""
     return_token: true
   register: admin_token
   no_log: true
+
+- name: A token made through a token role (needs only update on auth/token/create/jupyter-hub-bot)
+  datastack.jupyterhub.vault_renewable_token:
+    url: https://vault.example.org:8200
+    token: "{{ vault_bootstrap_token }}"
+    role_name: jupyter-hub-bot
+    policies: [hub-bot]        # required with a role too; the role must allow it
+    no_default_policy: true    # exactly [hub-bot]
+    store_path: jupyterhub/bot-token
 
 - name: Revoke it and delete the record
   datastack.jupyterhub.vault_renewable_token:
@@ -304,6 +321,10 @@ class RenewableToken(object):
             self.vault.revoke(token, auth.get("accessor"))
             raise VaultClientError("the token just created cannot look itself up: give its policies `read` on "
                                    "auth/token/lookup-self.", "forbidden", "auth/token/lookup-self")
+        surprise = plan.unexpected_policies(spec, live)
+        if surprise:
+            self.vault.revoke(token, auth.get("accessor"))
+            raise VaultClientError(surprise, "invalid")
         return token, live
 
     def replace(self, seen, reason):

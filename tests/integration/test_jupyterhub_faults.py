@@ -4,14 +4,16 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from tests.fixtures.jupyterhub import Hub
+from tests.helpers.hub_token_traffic import whoami
 
 pytestmark = pytest.mark.integration
 
 MODULE = "datastack.jupyterhub.jupyterhub_token"
 USERS = 60
+# Long enough for a loaded CI machine to create the batch's users, short enough to notice a stalled hub.
+TIMEOUT = 5
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def fault_hub(tmp_path_factory):
 
 def batch_play(hub, users, directory, **extra):
     args = dict(api_url=hub.api_url, api_token=hub.admin_token, users=users, note="faults", scopes=["self"],
-                expires_in=3600, timeout=2, retries=0, destination={"file": {"directory": str(directory)}})
+                expires_in=3600, timeout=TIMEOUT, retries=0, destination={"file": {"directory": str(directory)}})
     args.update(extra)
     # Without no_log so that the test can read the result; these are a throwaway hub's tokens.
     return [{"hosts": "localhost", "gather_facts": False,
@@ -42,16 +44,18 @@ def wait_for_files(directory, count, proc):
 
 
 def token_id_of(hub, secret):
-    answer = requests.get(hub.api_url + "/user", headers={"Authorization": "token " + secret}, timeout=10)
-    return answer.json().get("token_id") if answer.status_code == 200 else None
+    return (whoami(hub, secret) or {}).get("token_id")
 
 
 def check_one_stored_token_each(hub, users, directory):
     for user in users:
         tokens = [t for t in hub.tokens(user) if t["note"] == "faults"]
         assert len(tokens) == 1, (user, tokens)
-        secret = (directory / ("%s.token" % user)).read_text().strip()
-        assert token_id_of(hub, secret) == tokens[0]["id"], user
+        assert token_id_of(hub, stored_secret(directory, user)) == tokens[0]["id"], user
+
+
+def stored_secret(directory, user):
+    return (directory / ("%s.token" % user)).read_text().strip()
 
 
 def check_failure_report(result, users, directory):
@@ -59,11 +63,18 @@ def check_failure_report(result, users, directory):
     done, not_done = result["done"], result["not_done"]
     assert sorted(done + not_done) == sorted(users) and done and not_done, result["msg"]
     assert result["msg"].startswith("%d of %d users done" % (len(done), len(users))), result["msg"]
-    # Every token the run made is returned, and each done user's token is stored.
+    # Every token the run made is returned, and each done user's token is stored: the very secret returned.
     for user in done:
-        assert (directory / ("%s.token" % user)).exists(), user
+        assert result["tokens"].get(user) == stored_secret(directory, user), user
     stored = set(p.name[:-len(".token")] for p in directory.glob("*.token"))
     assert stored <= set(result["tokens"])
+
+
+def check_done_tokens_work(hub, result):
+    """Once the hub answers again: the secret returned (and stored) for each done user authenticates as him."""
+    for user in result["done"]:
+        owner = whoami(hub, result["tokens"][user])
+        assert owner and owner["name"] == user and owner["kind"] == "user", (user, owner)
 
 
 def interrupted_batch(ansible, hub, tmp_path, prefix, fault):
@@ -94,8 +105,9 @@ def test_hub_stalled_past_the_timeout(ansible, fault_hub, tmp_path):
                                                                    fault_hub.pause)
     finally:
         fault_hub.resume()
-    assert "did not answer within 2 s" in result["msg"] and "Raise timeout" in result["msg"], result["msg"]
+    assert "did not answer within %d s" % TIMEOUT in result["msg"] and "Raise timeout" in result["msg"], result["msg"]
     assert failed_after < 30, failed_after
+    check_done_tokens_work(fault_hub, result)
     rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)
 
 
@@ -111,4 +123,5 @@ def test_hub_killed_mid_batch_and_the_proxy_answering_for_it(ansible, fault_hub,
     finally:
         if fault_hub.proc.poll() is not None:
             fault_hub.start()
+    check_done_tokens_work(fault_hub, result)
     rerun_leaves_one_stored_token_each(ansible, fault_hub, users, directory)

@@ -1,11 +1,11 @@
 """jupyterhub_token against a real JupyterHub + configurable-http-proxy, through ansible-playbook."""
 
-import threading
-import time
 import uuid
 
 import pytest
 import requests
+
+from tests.helpers.hub_token_traffic import OverlappingRuns, RevocationCheck
 
 pytestmark = pytest.mark.integration
 
@@ -67,33 +67,21 @@ def test_token_close_to_expiry_is_renewed(ansible, hub):
 
 
 def test_rotation_never_leaves_the_user_without_a_valid_token(ansible, hub):
+    """Looked at when the old token's revocation reaches the hub, before it is forwarded: the new token is
+    already made and authenticates as the user."""
     user = fresh_user()
     args = dict(conn(hub), user=user, note="rotating")
     first, run = ansible.module(MODULE, args)
-    old_token = first["token"]
-    gaps = []
-    stop = threading.Event()
-
-    def watch():
-        # During rotation at least one of the user's tokens must always work.
-        while not stop.is_set():
-            listed = hub.tokens(user)
-            if not listed:
-                gaps.append(time.monotonic())
-            time.sleep(0.02)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        rotated, run = ansible.module(MODULE, dict(args, state="rotated"))
-    finally:
-        stop.set()
-        watcher.join()
+    old_id = first["token_info"]["id"]
+    with RevocationCheck(hub, user, old_id, "rotating") as check:
+        rotated, run = ansible.module(MODULE, dict(args, api_url=check.api_url, state="rotated"))
+    new_id = rotated["token_info"]["id"]
+    assert check.seen == [dict(made=[new_id], name=user, token_id=new_id)], check.seen
     assert rotated["changed"] and rotated["results"][0]["action"] == "rotated", run
-    assert rotated["results"][0]["revoked"] == [first["token_info"]["id"]]
-    assert gaps == []
-    assert whoami(hub, rotated["token"]).status_code == 200
-    assert whoami(hub, old_token).status_code == 403
+    assert rotated["results"][0]["revoked"] == [old_id]
+    assert check.proxy.errors == []
+    assert whoami(hub, rotated["token"]).json()["token_id"] == new_id
+    assert whoami(hub, first["token"]).status_code == 403
 
 
 def test_absent_revokes_every_token_with_the_note(ansible, hub):
@@ -353,21 +341,32 @@ def test_diff_of_a_single_user_works_with_the_default_callback(ansible, hub):
 
 
 def test_two_identical_batches_at_once_leave_one_token_per_user(ansible, hub):
-    """Without a destination every run agrees on one token per user; the other run says it lost that user."""
+    """Without a destination every run agrees on one token per user; the other run says it lost that user.
+
+    The runs are made to overlap: run A's first token waits until run B has made its own for that user."""
     users = [fresh_user("twice") for dummy in range(30)]
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
-        "name": "under test", "ignore_errors": True,
-        MODULE: dict(conn(hub), users=users, note="twice", scopes=["self"], expires_in=3600)}]}]
-    runs = [ansible.start(play) for dummy in range(2)]
-    results = [ansible.finish(proc).task("under test") for proc in runs]
+    args = dict(users=users, note="twice", scopes=["self"], expires_in=3600, timeout=120)
+
+    def play(api_url):
+        return [{"hosts": "localhost", "gather_facts": False, "tasks": [{
+            "name": "under test", "ignore_errors": True,
+            MODULE: dict(args, api_url=api_url, api_token=hub.admin_token)}]}]
+
+    with OverlappingRuns(hub, "twice") as race:
+        runs = [ansible.start(play(race.api_url(name))) for name in ("A", "B")]
+        results = [ansible.finish(proc).task("under test") for proc in runs]
+    assert not race.timed_out and race.errors() == [], (race.timed_out, race.errors())
+    assert race.held in race.both_made(), race.created  # both runs really made a token for the same user
     returned = {}
     for result in results:
         returned.update(result.get("tokens") or {})
     for user in users:
         [token] = managed(hub, user, "twice")
-        # The surviving token is one that a run returned.
-        assert whoami(hub, returned[user]).json()["token_id"] == token["id"]
+        # The surviving token is one that a run returned, and it works.
+        owner = whoami(hub, returned[user]).json()
+        assert owner["name"] == user and owner["token_id"] == token["id"], user
     lost = [u for r in results for u in r["not_done"]]
     assert len(lost) == len(set(lost))
-    again, run = ansible.module(MODULE, dict(conn(hub), users=users, note="twice", scopes=["self"], expires_in=3600))
+    assert race.held in lost and set(lost) <= race.both_made(), (lost, race.created)
+    again, run = ansible.module(MODULE, dict(conn(hub), **args))
     assert again["changed"] is False, run

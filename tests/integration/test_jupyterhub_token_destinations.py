@@ -4,12 +4,13 @@ import base64
 import os
 import signal
 import stat
-import threading
 import time
 import uuid
 
 import pytest
 import requests
+
+from tests.helpers.hub_token_traffic import OverlappingRuns, RevocationCheck
 
 pytestmark = pytest.mark.integration
 
@@ -45,11 +46,12 @@ def assert_one_stored_token(hub, users, note, read):
         assert token_id_of(hub, read(user)) == tokens[0]["id"], user
 
 
-def file_batch(hub, users, note, directory):
-    return [{"hosts": "localhost", "gather_facts": False, "tasks": [{
-        "name": "under test", "no_log": True,
-        MODULE: dict(conn(hub), users=users, note=note, scopes=["self"], expires_in=3600,
-                     destination={"file": {"directory": str(directory)}})}]}]
+def file_batch(hub, users, note, directory, **extra):
+    args = dict(conn(hub), users=users, note=note, scopes=["self"], expires_in=3600,
+                destination={"file": {"directory": str(directory)}})
+    args.update(extra)
+    return [{"hosts": "localhost", "gather_facts": False, "tasks": [{"name": "under test", "no_log": True,
+                                                                     MODULE: args}]}]
 
 
 def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
@@ -94,41 +96,40 @@ def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
 
 
 def test_rotation_revokes_the_old_token_only_after_the_new_one_is_stored(ansible, hub, tmp_path):
+    """Looked at when the old token's revocation reaches the hub, before it is forwarded: the stored secret
+    is already the new token's, and it authenticates as the user."""
     user = fresh("rot")
     directory = tmp_path / "tokens"
     args = dict(conn(hub), user=user, note="rot", destination={"file": {"directory": str(directory)}})
     first, run = ansible.module(MODULE, args)
     assert first["changed"], run
-    failures = []
-    stop = threading.Event()
-
-    def watch():
-        # Whoever reads the stored token during the rotation gets one that works.
-        while not stop.is_set():
-            secret = stored_file(directory, user)
-            if token_id_of(hub, secret) is None and stored_file(directory, user) == secret:
-                failures.append(time.monotonic())
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        rotated, run = ansible.module(MODULE, dict(args, state="rotated"))
-    finally:
-        stop.set()
-        watcher.join()
-    assert rotated["results"][0]["action"] == "rotated" and rotated["results"][0]["revoked"], run
-    assert failures == []
+    old_id = first["results"][0]["token_id"]
+    with RevocationCheck(hub, user, old_id, "rot", stored=lambda: stored_file(directory, user)) as check:
+        rotated, run = ansible.module(MODULE, dict(args, api_url=check.api_url, state="rotated"))
+    result = rotated["results"][0]
+    assert check.seen == [dict(made=[result["token_id"]], name=user, token_id=result["token_id"])], check.seen
+    assert result["action"] == "rotated" and result["revoked"] == [old_id], run
+    assert check.proxy.errors == []
     assert_one_stored_token(hub, [user], "rot", lambda u: stored_file(directory, u))
 
 
 def test_two_identical_batches_at_once_share_one_stored_token(ansible, hub, tmp_path):
+    """Both runs make a token for the same user (run A's first waits until run B has made its own); the
+    compare-and-set write keeps one, and the run that lost revokes its token."""
     users = [fresh("dual") for dummy in range(30)]
     directory = tmp_path / "tokens"
-    play = file_batch(hub, users, "dual", directory)
-    runs = [ansible.start(play) for dummy in range(2)]
-    results = [ansible.finish(proc) for proc in runs]
+    with OverlappingRuns(hub, "dual") as race:
+        runs = [ansible.start(file_batch(hub, users, "dual", directory, api_url=race.api_url(name), timeout=120))
+                for name in ("A", "B")]
+        results = [ansible.finish(proc) for proc in runs]
     assert [r.rc for r in results] == [0, 0], results
+    assert not race.timed_out and race.errors() == [], (race.timed_out, race.errors())
+    assert race.held in race.both_made(), race.created
     assert_one_stored_token(hub, users, "dual", lambda u: stored_file(directory, u))
+    for user in race.both_made():
+        # The one left is one of the two made, the stored one; the other was revoked.
+        [kept] = managed(hub, user, "dual")
+        assert kept["id"] in (race.created["A"][user], race.created["B"][user])
 
 
 def test_rerun_after_the_job_is_killed_leaves_one_stored_token_per_user(ansible, hub, tmp_path):

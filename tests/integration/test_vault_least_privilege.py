@@ -205,10 +205,25 @@ OLD_ADMIN_POLICY = {"path": {
 }}
 
 
-def old_user_policy(safe):
+def old_user_policy(safe, token_paths=False):
+    """The text the earlier hook wrote for ``safe`` (with token_paths: exactly, as JSON indented by 2)."""
     base = "jupyter/users/%s" % safe
-    return json.dumps({"path": {"secret/data/%s/*" % base: {"capabilities": ["create", "read", "update"]},
-                                "secret/metadata/%s/*" % base: {"capabilities": ["read", "list", "delete"]}}})
+    paths = {"secret/data/%s/*" % base: {"capabilities": ["create", "read", "update"]},
+             "secret/metadata/%s/*" % base: {"capabilities": ["read", "list", "delete"]}}
+    if token_paths:
+        paths.update({"auth/token/lookup-self": {"capabilities": ["read"]},
+                      "auth/token/renew-self": {"capabilities": ["update"]}})
+        return json.dumps({"path": paths}, indent=2, sort_keys=True)
+    return json.dumps({"path": paths})
+
+
+# Policies with the earlier design's prefix that it did not write: an operator's, each kept by the migration.
+OPERATORS_POLICIES = {
+    "jupyter-user-readonly": 'path "secret/data/shared/*" {\n  capabilities = ["read", "list"]\n}\n',
+    "jupyter-user-carol": json.dumps({"path": dict(json.loads(old_user_policy("carol"))["path"],
+                                                   **{"secret/data/shared/*": {"capabilities": ["read"]}})}),
+    "jupyter-user-dave": old_user_policy("alice"),
+}
 
 
 def test_a_vault_set_up_by_the_earlier_design_is_migrated(ansible, tmp_path):
@@ -221,8 +236,10 @@ def test_a_vault_set_up_by_the_earlier_design_is_migrated(ansible, tmp_path):
         root.write("sys/policies/acl/jupyterhub-admin", policy=json.dumps(OLD_ADMIN_POLICY))
         root.write("auth/token/roles/jupyter-user", orphan=True, renewable=True, token_period="24h",
                    allowed_policies_glob=["jupyter-user-*"], token_explicit_max_ttl="168h")
-        for safe in ("alice", "bob-40-x-2e-org"):
-            root.write("sys/policies/acl/jupyter-user-" + safe, policy=old_user_policy(safe))
+        root.write("sys/policies/acl/jupyter-user-alice", policy=old_user_policy("alice", token_paths=True))
+        root.write("sys/policies/acl/jupyter-user-bob-40-x-2e-org", policy=old_user_policy("bob-40-x-2e-org"))
+        for name, text in OPERATORS_POLICIES.items():
+            root.write("sys/policies/acl/" + name, policy=text)
         old = root.auth.token.create_orphan(policies=["jupyterhub-admin"], period="24h")["auth"]
         root.secrets.kv.v2.create_or_update_secret(path="jupyterhub/vault-token", mount_point="secret", secret={
             "token": old["client_token"], "accessor": old["accessor"], "created_time": "2026-01-01T00:00:00Z"})
@@ -232,8 +249,12 @@ def test_a_vault_set_up_by_the_earlier_design_is_migrated(ansible, tmp_path):
         result = converge(ansible, server)
         assert result.rc == 0, result
         policies = root.sys.list_acl_policies()["data"]["keys"]
-        assert sorted(policies) == ["default", "jupyter-user", "jupyterhub-admin", "root"]
+        assert sorted(policies) == sorted(["default", "jupyter-user", "jupyterhub-admin", "root"]
+                                          + list(OPERATORS_POLICIES))
+        for name, text in OPERATORS_POLICIES.items():
+            assert root.read("sys/policies/acl/" + name)["data"]["policy"] == text, name
         assert "Removing 2 per-user policies: jupyter-user-alice, jupyter-user-bob-40-x-2e-org" in result.output
+        assert "jupyter-user-carol, jupyter-user-dave, jupyter-user-readonly" in result.output
         role = root.read("auth/token/roles/jupyter-user")["data"]
         assert role["allowed_policies"] == ["jupyter-user"] and not role.get("allowed_policies_glob")
         with pytest.raises(hvac.exceptions.Forbidden):

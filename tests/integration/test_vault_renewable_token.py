@@ -1,17 +1,15 @@
 """vault_renewable_token against a real OpenBao: every state, renewal, rotation, errors, no secret in output,
 and the attacks of issue 11 (a root token from an empty policy list, lost updates, paths out of the mount)."""
 
-import http.server
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
 import pytest
-import requests
 
 from tests.fixtures.openbao import OpenBao, find_bao
+from tests.helpers.interposing_proxy import InterposingProxy
 
 pytestmark = pytest.mark.integration
 
@@ -282,6 +280,60 @@ path "auth/token/create/%s" { capabilities = ["update"] }
     assert orphan.get("failed") and "auth/token/create-orphan" in orphan["msg"]
 
 
+def accessors(bao):
+    return set(bao.client().list("auth/token/accessors")["data"]["keys"])
+
+
+def test_role_name_without_policies_is_refused_before_any_token_is_made(ansible, openbao):
+    """Through a role without allowed_policies, a create call without a policy list copies the caller's
+    policies (a root token makes a root token): the module refuses before it creates anything."""
+    role = unique("open-role")
+    openbao.client().write("auth/token/roles/" + role, orphan=True, renewable=True)
+    path = unique("nopolicies")
+    before = accessors(openbao)
+    result = run(ansible, openbao, store_path=path, role_name=role, policies=None)
+    assert result.get("failed"), result
+    assert "Module failed" not in result["msg"] and "Traceback" not in result.get("module_stderr", ""), result
+    assert "policies is required" in result["msg"] and "also with role_name" in result["msg"], result["msg"]
+    assert "root token makes a root token" in result["msg"]
+    assert not exists(openbao, path)
+    assert accessors(openbao) - before == set()
+
+
+def test_role_name_with_policies_gives_exactly_those(ansible, openbao):
+    client = openbao.client()
+    policy = unique("via-role-x")
+    write_policies(openbao, policy)
+    role = unique("exact-role")
+    client.write("auth/token/roles/" + role, allowed_policies=[policy], orphan=True, renewable=True,
+                 token_period="1h")
+    exact = unique("exact")
+    made = run(ansible, openbao, store_path=exact, role_name=role, policies=[policy], no_default_policy=True)
+    assert made.get("created"), made
+    assert sorted(lookup(openbao, stored(openbao, exact)["token"])["policies"]) == [policy]
+    assert run(ansible, openbao, store_path=exact, role_name=role, policies=[policy],
+               no_default_policy=True)["changed"] is False
+    # Without no_default_policy the role adds default, as a token made without a role gets it.
+    with_default = unique("exact")
+    assert run(ansible, openbao, store_path=with_default, role_name=role, policies=[policy]).get("created")
+    assert sorted(lookup(openbao, stored(openbao, with_default)["token"])["policies"]) == sorted(["default", policy])
+
+    # A role that drops default whatever the request says: the token would differ from the request on every
+    # run (and be replaced every time). Refused at once, the token revoked, nothing stored.
+    strict = unique("strict-role")
+    client.write("auth/token/roles/" + strict, allowed_policies=[policy], token_no_default_policy=True,
+                 orphan=True, renewable=True, token_period="1h")
+    path = unique("strict")
+    before = accessors(openbao)
+    refused = run(ansible, openbao, store_path=path, role_name=strict, policies=[policy])
+    assert refused.get("failed") and "set no_default_policy to true" in refused["msg"], refused
+    assert "['default', '%s']" % policy in refused["msg"] and "Module failed" not in refused["msg"]
+    assert not exists(openbao, path)
+    assert accessors(openbao) - before == set()  # the token it made was revoked
+    fixed = run(ansible, openbao, store_path=path, role_name=strict, policies=[policy], no_default_policy=True)
+    assert fixed.get("created") and sorted(lookup(openbao, stored(openbao, path)["token"])["policies"]) == [policy]
+
+
 def test_errors_say_what_to_fix(ansible, openbao):
     client = openbao.client()
     kv1 = unique("kv1")
@@ -439,40 +491,6 @@ def test_six_parallel_rotations_leave_exactly_one_live_token_the_stored_one(ansi
             assert outcome["changed"] and outcome["created"], outcome
 
 
-class InterposingProxy:
-    """Forwards to OpenBao; just before the first token create, runs ``interpose`` (another writer's turn)."""
-
-    def __init__(self, upstream, interpose):
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_any(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if "/auth/token/create" in self.path and not proxy.done:
-                    proxy.done = True
-                    interpose()
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                answer = requests.request(self.command, upstream + self.path, data=body, headers=headers, timeout=30)
-                self.send_response(answer.status_code)
-                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_LIST = do_any
-
-            def log_message(self, *args):
-                pass
-
-        self.done = False
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.addr = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
-
 def test_a_run_that_loses_the_check_and_set_revokes_its_token_and_reports_the_stored_one(ansible, openbao):
     """Deterministic race: another writer stores a token between this run's read and its write."""
     policy = unique("lose")
@@ -481,12 +499,16 @@ def test_a_run_that_loses_the_check_and_set_revokes_its_token_and_reports_the_st
     args = dict(token=openbao.root_token, policies=[policy], store_path=path)
     first = run(ansible, openbao, **args)
     assert first["created"]
-    proxy = InterposingProxy(openbao.addr, lambda: run(ansible, openbao, state="rotated", **args))
-    try:
+    interposed = []
+
+    def another_writer_first(request):
+        if "/auth/token/create" in request.path and not interposed:
+            interposed.append(request.path)
+            run(ansible, openbao, state="rotated", **args)
+
+    with InterposingProxy(openbao.addr, before=another_writer_first) as proxy:
         result, dummy = ansible.module(MODULE, dict(args, url=proxy.addr, state="rotated"))
-    finally:
-        proxy.close()
-    assert proxy.done
+    assert interposed and proxy.errors == []
     assert result["lost_race"] and not result["changed"] and not result["created"], result
     assert "another run" in " ".join(result.get("warnings", []))
     record = stored(openbao, path)

@@ -84,13 +84,20 @@ def service_problems(values):
 
 
 def load_role_problems(values):
-    """Roles may name only services defined in the configuration (never runtime-only ones)."""
+    """Roles may name only services defined in the configuration (never runtime-only ones), and only scopes the
+    hub knows (a scope it does not know stops it from starting)."""
+    from jupyterhub.scopes import _check_scopes_exist  # the check the hub runs on load_roles at start
+
     hub = values.get("hub", {})
     defined = {service["name"] for service in chart_services(values)}
     problems = []
     for key, role in (hub.get("loadRoles") or {}).items():
         problems += ["hub.loadRoles.%s names service %s, which is not in hub.services" % (key, name)
                      for name in role.get("services", []) if name not in defined]
+        try:
+            _check_scopes_exist(role.get("scopes", []), who_for="hub.loadRoles.%s" % key)
+        except KeyError as exc:  # jupyterhub.scopes.ScopeNotFound
+            problems.append(str(exc).strip('"'))
     return problems
 
 
@@ -163,3 +170,12 @@ def test_a_role_naming_a_runtime_service_is_caught():
     values["hub"]["loadRoles"]["mcp-role"] = {"scopes": ["tokens"], "services": ["runtime-only"]}
     assert load_role_problems(values) == [
         "hub.loadRoles.mcp-role names service runtime-only, which is not in hub.services"]
+
+
+def test_a_scope_the_hub_does_not_know_is_caught():
+    values = copy.deepcopy(GOOD)
+    values["hub"]["loadRoles"]["user"] = {"name": "user", "scopes": ["self", "access:service!service=gdp"]}
+    assert load_role_problems(values) == [
+        "Scope 'access:service!service=gdp' for hub.loadRoles.user does not exist"]
+    values["hub"]["loadRoles"]["user"]["scopes"] = ["self", "access:services!service=gdp"]
+    assert load_role_problems(values) == []

@@ -52,6 +52,8 @@ def test_wanted_policies(policies, no_default, wanted):
     (dict(policies=["default"], no_default_policy=True), "without any policy"),
     (dict(policies=["default", "p"], no_default_policy=True), "choose one"),
     (dict(policies=None), "policies is required"),
+    (dict(policies=None, role_name="r"), "also with role_name"),
+    (dict(policies=None, role_name="r", state="rotated"), "the token role's allowed policies"),
     (dict(store_path="../../sys/policies/acl/evil"), "'..' segment"),
     (dict(store_path="/abs"), "starts with '/'"),
     (dict(store_path=""), "store_path is empty"),
@@ -68,7 +70,7 @@ def test_problems(kwargs, words):
 def test_no_problems_for_sane_requests_and_absent_checks_only_paths():
     assert plan.problems(spec()) == []
     assert plan.problems(spec(renew_threshold="1h", explicit_max_ttl="48h")) == []
-    assert plan.problems(spec(role_name="r", policies=None, state="rotated")) == []
+    assert plan.problems(spec(role_name="r", policies=["p"], state="rotated")) == []
     assert plan.problems(spec(policies=[], state="absent")) == []
     assert plan.problems(spec(store_path="a/../b", state="absent"))
 
@@ -167,3 +169,13 @@ def test_a_warning_only_for_a_renewable_token_the_mount_will_end():
 
 def test_spec_from_the_options_keeps_the_state():
     assert spec().state == "present" and spec(state="rotated").state == "rotated"
+
+
+def test_a_new_token_must_carry_exactly_the_wanted_policies():
+    assert plan.unexpected_policies(spec(), live()) is None
+    assert plan.unexpected_policies(spec(no_default_policy=True), live(policies=["jupyterhub-admin"])) is None
+    wider = plan.unexpected_policies(spec(), live(policies=["root"]))
+    assert "['root']" in wider and "revoked" in wider and "no_default_policy" not in wider
+    # A token role that drops default: say which option matches it.
+    dropped = plan.unexpected_policies(spec(role_name="r"), live(policies=["jupyterhub-admin"]))
+    assert "token role r" in dropped and "set no_default_policy to true" in dropped
