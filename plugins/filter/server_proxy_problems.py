@@ -21,7 +21,8 @@ RUNTIME_SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 def _runtime_settings():
     spec = importlib.util.spec_from_file_location("datastack_runtime_jupyter_server_config", RUNTIME_SETTINGS)
     if spec is None or not os.path.isfile(RUNTIME_SETTINGS):
-        raise AnsibleFilterError("server_proxy_problems: the collection's runtime file %s is missing" % RUNTIME_SETTINGS)
+        raise AnsibleFilterError("server_proxy_problems: the collection's runtime file %s is missing"
+                                 % RUNTIME_SETTINGS)
     settings = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(settings)
     return settings

@@ -69,7 +69,8 @@ def _strings(value):
 
 
 def _string_map(value):
-    return isinstance(value, dict) and all(isinstance(key, str) and isinstance(item, str) for key, item in value.items())
+    return isinstance(value, dict) and all(isinstance(key, str) and isinstance(item, str)
+                                           for key, item in value.items())
 
 
 LAUNCHER_KEYS = {
