@@ -112,8 +112,8 @@ def test_declared_services_become_server_proxy_servers():
     ({"name": "x", "port": "8080"}, "port must be a port number"),
     ({"name": "x", "port": 70000}, "port must be a port number"),
     ({"name": "x", "port": True}, "port must be a port number"),
-    ({"name": "x", "command": ["x"], "environment": {"PORT": 8080}}, "environment must be a mapping of variable "
-                                                                      "names to strings (quote numbers)"),
+    ({"name": "x", "command": ["x"], "environment": {"PORT": 8080}},
+     "environment must be a mapping of variable names to strings (quote numbers)"),
     ({"name": "x", "command": ["x"], "timeout": 0}, "timeout must be seconds"),
     ({"name": "x", "command": ["x"], "absolute_url": "yes"}, "absolute_url must be true or false"),
     ({"name": "x", "command": ["x"], "launcher_entry": {"titel": "X"}}, "launcher_entry: unknown key 'titel'"),
