@@ -14,7 +14,9 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.unit.runtime.test_jupyter_server_config import HELLO, STARTED_ELSEWHERE, load_config
 from tests.unit.test_z2jh_checks import all_problems, run_extra_config
+from tests.unit.test_z2jh_profile_environment import server_environment
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO.parent / "shared" / "z2jh"
@@ -33,11 +35,16 @@ GDP = {"name": "gdp", "url": "http://gdp-service.gdp-test.svc.cluster.local:5000
 EOEPCA = {"slug": "eoepca", "display_name": "EOEPCA profile", "description": "EO processing",
           "kubespawner_override": {"image": "eoepca/pde-container:1.0.3", "cpu_limit": 4, "mem_limit": "8G"}}
 VAULT = {"vault_enabled": True, "vault_addr": "https://vault.example.com:8200"}
+# An image written dual-mode, with jupyter-mcp-server: its servers start and proxy two services.
+DUAL = {"slug": "dual-mode", "display_name": "Dual-mode services", "description": "A service in every server",
+        "mcp": True, "server_proxy_services": [HELLO, STARTED_ELSEWHERE],
+        "kubespawner_override": {"image": "example.org/dual-mode:1.0", "environment": {"APP_MODE": "jupyterhub"}}}
+JUPYTER_CONFIG = RUNTIME / "datastack_runtime" / "jupyter" / "jupyter_server_config.py"
 
 VARIANTS = {
     "default": dict(BASE),
     "all-profiles-gpu-services": dict(BASE, **ALL_PROFILES, z2jh_gpu_enabled=True, z2jh_gpu_limit=2,
-                                      z2jh_extra_profiles=[EOEPCA], z2jh_services=[GDP],
+                                      z2jh_extra_profiles=[EOEPCA, DUAL], z2jh_services=[GDP],
                                       jupyterhub_mcp_enabled=True),
     "vault-nfs-static": dict(BASE, **VAULT, nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter",
                              keycloak_client_secret=SENTINEL, z2jh_oauth_client_secret=SENTINEL),
@@ -286,6 +293,58 @@ def test_mcp_switch(rendered):
     assert ("JUPYTERHUB_ALLOW_TOKEN_IN_URL" in env) == bool(rendered.vars.get("jupyterhub_mcp_enabled"))
     if rendered.vars.get("jupyterhub_mcp_enabled"):
         assert env["JUPYTERHUB_ALLOW_TOKEN_IN_URL"] == "1"
+
+
+def test_single_user_servers_load_the_runtime_jupyter_settings(rendered):
+    singleuser = rendered.values["singleuser"]
+    assert singleuser["extraFiles"]["datastack-jupyter-server-config"] == {
+        "mountPath": "/usr/local/etc/jupyter/jupyter_server_config.py", "mode": 0o444,
+        "stringData": JUPYTER_CONFIG.read_text().rstrip("\n")}
+    assert singleuser["extraEnv"]["DATASTACK_MCP_ENABLED"] == "0"
+
+
+def _mcp_profiles(r):
+    """The profiles whose servers serve jupyter-mcp-server: buun-stack's with the play's MCP switch, and DUAL."""
+    on = {"buun-stack", "buun-stack-cuda"} if r.vars.get("jupyterhub_mcp_enabled") else set()
+    return on | {p["slug"] for p in r.vars.get("z2jh_extra_profiles", []) if p.get("mcp")}
+
+
+def test_profiles_add_only_their_own_jupyter_environment(rendered):
+    for slug, profile in _profiles(rendered.values).items():
+        environment = profile["kubespawner_override"].get("environment")
+        if slug == "dual-mode":
+            assert set(environment) == {"DATASTACK_MCP_ENABLED", "DATASTACK_SERVER_PROXY", "APP_MODE"}
+            assert environment["DATASTACK_MCP_ENABLED"] == "1" and environment["APP_MODE"] == "jupyterhub"
+        elif slug in _mcp_profiles(rendered):
+            assert environment == {"DATASTACK_MCP_ENABLED": "1"}, slug
+        else:
+            assert environment is None, slug
+
+
+def test_each_profile_server_gets_its_mcp_switch_and_services(rendered, tmp_path, monkeypatch):
+    """The environment the real KubeSpawner gives each profile's server, read by the mounted settings file."""
+    from jupyter_server_proxy.config import ServerProxy
+
+    mounted = tmp_path / "jupyter_server_config.py"
+    mounted.write_text(rendered.values["singleuser"]["extraFiles"]["datastack-jupyter-server-config"]["stringData"])
+    for slug in _profiles(rendered.values):
+        environment = server_environment(rendered.values, slug)
+        mcp = slug in _mcp_profiles(rendered)
+        assert environment["DATASTACK_MCP_ENABLED"] == ("1" if mcp else "0"), slug
+        if _vault_on(rendered):  # merged into singleuser.extraEnv, not replacing it
+            assert environment["PYTHONPATH"] == "/opt/datastack/python", slug
+        config = load_config(monkeypatch, {k: v for k, v in environment.items() if isinstance(v, str)}, path=mounted)
+        assert config.ServerApp.jpserver_extensions == {"other_extension": True, "jupyter_mcp_server": mcp}, slug
+        servers = dict(config.ServerProxy.servers)
+        assert servers.pop("from-the-image")
+        if slug == "dual-mode":
+            assert json.loads(environment["DATASTACK_SERVER_PROXY"]) == [HELLO, STARTED_ELSEWHERE]
+            assert servers == {service["name"]: {key: value for key, value in service.items() if key != "name"}
+                               for service in (HELLO, STARTED_ELSEWHERE)}
+            hello = ServerProxy(config=config).servers["hello"]
+            assert (hello.command, hello.launcher_entry.title) == (HELLO["command"], "Hello")
+        else:
+            assert servers == {} and "DATASTACK_SERVER_PROXY" not in environment, slug
 
 
 def test_ingress(rendered):

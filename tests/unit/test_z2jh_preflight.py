@@ -26,6 +26,9 @@ def _render(ansible, tmp_path, **variables):
     ({"keycloak_hub_url": ""}, "Set keycloak_hub_url to the hub's URL"),
     ({"z2jh_crypt_key": "not-hex"}, "64 hex characters"),
     ({"z2jh_state": "gone"}, "z2jh_state"),
+    ({"z2jh_extra_profiles": [{"slug": "dual", "display_name": "Dual",
+                               "server_proxy_services": [{"name": "lab", "port": 1}]}]},
+     "z2jh_extra_profiles, profile dual: server_proxy_services: service 0 (lab): the name lab is a path"),
 ])
 def test_bad_settings_fail_early(ansible, tmp_path, variables, message):
     result = _render(ansible, tmp_path, **variables)
