@@ -12,7 +12,7 @@ step() {
   echo "=== $name"
   if "$@"; then echo "=== $name: ok ($(( $(date +%s) - start ))s)"; else echo "=== $name: FAILED ($(( $(date +%s) - start ))s)"; failed+=("$name"); fi
 }
-step "pytest" pytest -p no:cacheprovider -q tests --junitxml=tests/output/pytest.xml
+step "pytest" pytest -p no:cacheprovider -q tests --durations=40 --junitxml=tests/output/pytest.xml
 step "oldest ansible-core" scripts/test-oldest.sh
 step "molecule" scripts/molecule.sh
 step "ansible-lint" ansible-lint --profile production -q
