@@ -72,6 +72,17 @@ def assert_no_change(result):
     assert result.stats["localhost"]["changed"] == 0
 
 
+def db_jobs(cluster, action="backup"):
+    """The hub database Jobs the z2jh role made (backup before an upgrade, or restore)."""
+    return [job for job in cluster.get("jobs", namespace=NS) or []
+            if job["metadata"]["labels"].get("app.kubernetes.io/component") == "hub-db-" + action]
+
+
+def hub_pod(cluster):
+    (pod,) = [p for p in cluster.get("pods", namespace=NS) if p["metadata"]["labels"].get("component") == "hub"]
+    return pod
+
+
 @pytest.fixture(scope="module")
 def bao(tmp_path_factory):
     with running_openbao(tmp_path_factory.mktemp("openbao-cluster")) as server:
@@ -119,6 +130,7 @@ def test_second_run_changes_nothing(deployment, cluster):
     assert_no_change(deployment.run("site.yml"))
     assert deployment.revision() == before
     assert _oauth_secret(cluster)["JUPYTERHUB_CRYPT_KEY"] == crypt_key
+    assert db_jobs(cluster) == []
 
 
 def test_check_diff_run_changes_nothing(deployment, cluster):
@@ -241,22 +253,126 @@ def test_a_new_profile_makes_exactly_one_upgrade(deployment, cluster):
     slugs = [p["slug"] for p in json.loads(cluster.helm("get", "values", RELEASE, "-n", NS, "-o", "json").stdout)
              ["singleuser"]["profileList"]]
     assert "small" in slugs
+    assert db_jobs(cluster) == []  # the same chart and hub image: the database schema cannot change
     # That it settled is shown by the next test: one upgrade for the chart, then none.
 
 
-def test_chart_upgrade_settles_to_no_change(deployment, cluster):
-    before = deployment.revision()
+def _upgrade_target(deployment):
     target = deployment.charts.z2jh(upgrade=True)
     deployment.overrides.update(z2jh_chart_ref=str(target), z2jh_chart_version=str(chart_version(target)))
     deployment.write_inventory()
+    return target
+
+
+def test_a_failed_backup_stops_the_upgrade(deployment, cluster):
+    """No node takes the backup Job's pod: the role waits, says why, and leaves the release as it was."""
+    before, chart = deployment.revision(), deployment.overrides["z2jh_chart_ref"]
+    nodes = ("kwok-cpu", "kwok-gpu")
+    cluster.kubectl("cordon", *nodes)
+    try:
+        _upgrade_target(deployment)
+        result = deployment.run("site.yml", extra={"z2jh_hub_db_backup_timeout": 10})
+    finally:
+        cluster.kubectl("uncordon", *nodes)
+        deployment.overrides.update(z2jh_chart_ref=chart, z2jh_chart_version=str(chart_version(chart)))
+        deployment.write_inventory()
+    assert result.rc != 0
+    message = role_task(result, "Stop when the database Job did not succeed")["msg"]
+    assert "so the chart was not upgraded" in message and "kubectl -n jupyter describe job" in message, message
+    assert result.task_results()[-1]["_task"].endswith("Stop when the database Job did not succeed")
+    assert deployment.revision() == before
+    release = json.loads(cluster.helm("list", "-n", NS, "-o", "json").stdout)[0]
+    assert release["chart"] == "jupyterhub-%s" % chart_version(chart)
+    (job,) = db_jobs(cluster)
+    cluster.kubectl("delete", "job", job["metadata"]["name"], "-n", NS, "--wait=true")
+
+
+def test_chart_upgrade_backs_up_the_database_first_and_settles_to_no_change(deployment, cluster):
+    before, source = deployment.revision(), chart_version(deployment.overrides["z2jh_chart_ref"])
+    old_values = json.loads(cluster.helm("get", "values", RELEASE, "-n", NS, "-o", "json").stdout)
+    hub = hub_pod(cluster)
+    target = _upgrade_target(deployment)
     result = deployment.run("site.yml")
     assert result.rc == 0, result
-    assert changed_tasks(result) == ["Install or upgrade the chart"], result
+    assert changed_tasks(result) == ["Run the database Job beside the hub", "Install or upgrade the chart"], result
     assert deployment.revision() == before + 1
     release = json.loads(cluster.helm("list", "-n", NS, "-o", "json").stdout)[0]
     assert release["chart"] == "jupyterhub-%s" % chart_version(target)
+    new_values = json.loads(cluster.helm("get", "values", RELEASE, "-n", NS, "-o", "json").stdout)
+    assert new_values["singleuser"]["storage"] == old_values["singleuser"]["storage"]  # homes stay put
+
+    # The backup ran before the upgrade: in the old hub's image, on its claim, on its node, and finished.
+    (job,) = db_jobs(cluster)
+    name = "jupyterhub-%s-to-%s.sqlite" % (source, chart_version(target))
+    assert job["metadata"]["annotations"]["datastack.jupyterhub/file"].endswith(name)
+    assert [c["type"] for c in job["status"]["conditions"] if c["status"] == "True"][-1] == "Complete"
+    spec = job["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["image"] == next(c["image"] for c in hub["spec"]["containers"] if c["name"] == "hub")
+    assert container["image"].endswith(":" + source)
+    assert container["command"][:2] == ["python3", "-c"]
+    assert container["command"][3:] == ["backup", "--database", "/srv/jupyterhub/jupyterhub.sqlite",
+                                        "--directory", "/srv/jupyterhub/backups", "--name",
+                                        job["metadata"]["annotations"]["datastack.jupyterhub/file"], "--keep", "5"]
+    assert container["command"][2] == (REPO / "runtime/datastack_runtime/hub_db_backup.py").read_text().rstrip("\n")
+    assert container["volumeMounts"] == [{"name": "pvc", "mountPath": "/srv/jupyterhub"}]
+    assert spec["volumes"] == [{"name": "pvc", "persistentVolumeClaim": {"claimName": "hub-db-dir"}}]
+    (pod,) = [p for p in cluster.get("pods", namespace=NS) if p["metadata"]["labels"].get("job-name") == job["metadata"]["name"]]
+    assert pod["spec"]["nodeName"] == hub["spec"]["nodeName"]
+    assert role_task(result, "Tell where the backup is")["ansible_facts"]["z2jh_hub_db_backup_file"] == (
+        "/srv/jupyterhub/backups/" + job["metadata"]["annotations"]["datastack.jupyterhub/file"])
+
     assert_no_change(deployment.run("site.yml"))
     assert deployment.revision() == before + 1
+    assert len(db_jobs(cluster)) == 1
+
+
+def test_a_backup_is_restored_with_the_hub_stopped_and_started_again(deployment, cluster):
+    (backup,) = db_jobs(cluster)
+    name = backup["metadata"]["annotations"]["datastack.jupyterhub/file"]
+    revision = deployment.revision()
+    result = deployment.run("hub_db_restore.yml", extra={"backup": name})
+    assert result.rc == 0, result
+    (job,) = db_jobs(cluster, "restore")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"][3:] == ["restore", "--database", "/srv/jupyterhub/jupyterhub.sqlite",
+                                        "--directory", "/srv/jupyterhub/backups", "--name", name]
+    assert [c["type"] for c in job["status"]["conditions"] if c["status"] == "True"][-1] == "Complete"
+    # The hub was stopped first (no pod to share the claim with: no affinity), then started again.
+    assert "affinity" not in job["spec"]["template"]["spec"]
+    assert role_task(result, "Stop the hub (nothing may write the database meanwhile)")["changed"]
+    cluster.kubectl("wait", "--for=condition=Available", "deployment/hub", "-n", NS, "--timeout=120s")
+    assert cluster.get("deployment", "hub", NS)["spec"]["replicas"] == 1
+    assert deployment.revision() == revision
+    assert_no_change(deployment.run("site.yml"))
+
+
+def test_a_rollback_restores_the_database_then_the_chart(deployment, cluster):
+    """docs/upgrading.md's rollback: restore with the hub stopped, helm rollback, the old version in the inventory."""
+    (backup,) = db_jobs(cluster)
+    revision = deployment.revision()
+    result = deployment.run("hub_db_restore.yml", extra={"backup": backup["metadata"]["annotations"][
+        "datastack.jupyterhub/file"], "start": False})
+    assert result.rc == 0, result
+    assert cluster.get("deployment", "hub", NS)["spec"]["replicas"] == 0
+    assert len(db_jobs(cluster, "restore")) == 2
+    cluster.helm("rollback", RELEASE, str(revision - 1), "-n", NS, "--wait", "--timeout", "5m")
+    assert cluster.get("deployment", "hub", NS)["spec"]["replicas"] == 1
+    cluster.kubectl("wait", "--for=condition=Available", "deployment/hub", "-n", NS, "--timeout=120s")
+    old = deployment.charts.z2jh()
+    assert json.loads(cluster.helm("list", "-n", NS, "-o", "json").stdout)[0]["chart"] == (
+        "jupyterhub-%s" % chart_version(old))
+    deployment.overrides.update(z2jh_chart_ref=str(old), z2jh_chart_version=str(chart_version(old)))
+    deployment.write_inventory()
+    assert_no_change(deployment.run("site.yml"))
+    assert len(db_jobs(cluster)) == 1
+
+
+def test_restore_refuses_a_name_that_is_not_a_backup(deployment, cluster):
+    result = deployment.run("hub_db_restore.yml", extra={"backup": "../jupyterhub.sqlite"})
+    assert result.rc != 0
+    assert "Give the file name of a backup" in role_task(result, "Check what to restore")["msg"]
+    assert cluster.get("deployment", "hub", NS)["spec"]["replicas"] == 1
 
 
 def test_uninstall_without_confirmation_keeps_the_user_data_and_says_so(deployment, cluster):

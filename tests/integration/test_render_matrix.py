@@ -50,9 +50,10 @@ VARIANTS = {
                              keycloak_client_secret=SENTINEL, z2jh_oauth_client_secret=SENTINEL),
     "no-keycloak-provisioner-nvidia": dict(VAULT, keycloak_enabled=False, nfs_enabled=True,
                                            nfs_mode="provisioner", nfs_server="nfs.example.com",
-                                           nfs_path="/export", nvidia_enabled=True),
-    "chart-4.4.0-role-settings": dict(
-        BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.4.0", nvidia_enabled=True,
+                                           nfs_path="/export", nvidia_enabled=True, z2jh_hub_db_type="other",
+                                           z2jh_hub_db_url="postgresql+psycopg2://hub:%s@db:5432/hub" % SENTINEL),
+    "chart-4.2.0-role-settings": dict(
+        BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.2.0", nvidia_enabled=True,
         nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter", z2jh_services=[GDP],
         # Keycloak reached here at one URL, by browsers at another; the hub's settings follow the public one.
         keycloak_url="http://keycloak.keycloak.svc:8080", keycloak_public_url="https://sso.example.org",
@@ -164,7 +165,7 @@ def test_every_document_is_written(rendered):
 
 
 def test_values_validate_against_the_chart_schema(rendered):
-    version = rendered.vars.get("z2jh_chart_version", "4.2.0")
+    version = rendered.vars.get("z2jh_chart_version", "4.4.0")
     schema = _without_required(json.loads((SCHEMAS / ("values.schema-%s.json" % version)).read_text()))
     jsonschema.validators.validator_for(schema)(schema).validate(rendered.values)
     release = rendered.docs["z2jh/helmrelease-jupyterhub.yaml"]
@@ -226,12 +227,21 @@ def test_gpu_settings(rendered):
 
 def test_storage_and_database(rendered):
     singleuser, hub = rendered.values["singleuser"], rendered.values["hub"]
-    assert singleuser["fsGid"] == 100
-    assert hub["db"]["type"] == "sqlite-pvc" and hub["db"]["pvc"]["storage"] == "1Gi"
+    assert singleuser["fsGid"] == 100 and singleuser["uid"] == 1000
+    external = rendered.vars.get("z2jh_hub_db_type") == "other"
+    if external:
+        assert hub["db"] == {"type": "other", "upgrade": True}
+        assert hub["existingSecret"] == "jupyterhub-db"
+    else:
+        assert hub["db"]["type"] == "sqlite-pvc" and hub["db"]["pvc"]["storage"] == "1Gi"
+        assert "existingSecret" not in hub
     storage = singleuser["storage"]
+    # Where homes are is pinned (what KubeSpawner 7 and the real chart make of it: test_z2jh_homes.py).
     if rendered.vars.get("nfs_enabled") and rendered.vars.get("nfs_mode", "static") == "static":
         assert storage["type"] == "static"
-        assert storage["static"] == {"pvcName": "jupyter-nfs-pvc", "subPath": "{username}"}
+        assert storage["static"] == {"pvcName": "jupyter-nfs-pvc", "subPath": "{safe_username}"}
+        (init,) = singleuser["initContainers"]
+        assert init["name"] == "home-owner" and init["volumeMounts"][0]["subPath"] == "{safe_username}"
         claim = rendered.docs["nfs/persistentvolumeclaim-jupyter-nfs-pvc.yaml"]
         volume = rendered.docs["nfs/persistentvolume-jupyter-nfs-pv.yaml"]
         assert claim["spec"]["volumeName"] == volume["metadata"]["name"]
@@ -240,7 +250,8 @@ def test_storage_and_database(rendered):
     else:
         assert storage["type"] == "dynamic"
         wanted = "nfs-client" if rendered.vars.get("nfs_mode") == "provisioner" else None
-        assert storage["dynamic"]["storageClass"] == wanted
+        assert storage["dynamic"] == {"storageClass": wanted, "pvcNameTemplate": "claim-{safe_user_server}"}
+        assert "initContainers" not in singleuser
 
 
 def test_culling(rendered):

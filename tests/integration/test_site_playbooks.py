@@ -72,7 +72,7 @@ def example_render(ansible, tmp_path_factory):
 
 def test_the_example_inventory_renders_valid_values(example_render):
     values = yaml.safe_load((example_render / "z2jh" / "values.yaml").read_text())
-    schema = json.loads((REPO.parent / "shared" / "z2jh" / "values.schema-4.2.0.json").read_text())
+    schema = json.loads((REPO.parent / "shared" / "z2jh" / "values.schema-4.4.0.json").read_text())
     for error in jsonschema.validators.validator_for(schema)(schema).iter_errors(values):
         assert error.validator == "required", error.message  # the chart's defaults fill those
     assert all_problems(values) == []

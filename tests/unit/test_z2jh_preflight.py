@@ -29,6 +29,12 @@ def _render(ansible, tmp_path, **variables):
     ({"z2jh_extra_profiles": [{"slug": "dual", "display_name": "Dual",
                                "server_proxy_services": [{"name": "lab", "port": 1}]}]},
      "z2jh_extra_profiles, profile dual: server_proxy_services: service 0 (lab): the name lab is a path"),
+    # KubeSpawner 6 (Z2JH 3.x) does not know the fields that pin where homes are.
+    ({"z2jh_chart_version": "3.3.8"}, "the chart must be 4.0.0 or newer"),
+    ({"z2jh_hub_db_url": "postgresql://h/db"}, "z2jh_hub_db_url is only used with z2jh_hub_db_type=other"),
+    ({"z2jh_hub_db_type": "other", "z2jh_hub_db_secret_name": ""}, "which needs z2jh_hub_db_secret_name"),
+    ({"z2jh_hub_db_backup_keep": 0}, "z2jh_hub_db_backup_keep is at least 1"),
+    ({"z2jh_home_slug_scheme": "raw"}, "z2jh_home_slug_scheme"),
 ])
 def test_bad_settings_fail_early(ansible, tmp_path, variables, message):
     result = _render(ansible, tmp_path, **variables)
