@@ -4,9 +4,9 @@ ENV := source scripts/env.sh &&
 
 .PHONY: setup helm lab lab-clean test test-unit test-integration sanity lint molecule cluster cluster-stop
 
-# What the tests need, the Kubernetes control plane (built from the Go module proxy) and helm among it.
+# What the tests need, the Kubernetes control plane, helm and an OCI registry (built from the Go module proxy) among it.
 setup:
-	scripts/bootstrap.sh python proxy singleuser keycloak chromium shellcheck helm kubernetes
+	scripts/bootstrap.sh python proxy singleuser keycloak chromium shellcheck helm kubernetes registry
 
 helm:
 	scripts/bootstrap.sh helm

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything the lab and the tests need, from nothing, into .venv and ~/.cache/datastack.
 # Usage: scripts/bootstrap.sh [component ...]
-#   (default: all; components: python proxy singleuser keycloak chromium shellcheck helm kubernetes)
+#   (default: all; components: python proxy singleuser keycloak chromium shellcheck helm kubernetes registry)
 # Components that use apt run first, one at a time (apt allows one at a time). Then the Go builds (helm,
-# kubernetes: compiling) run beside the rest (python, singleuser, proxy, keycloak: mostly downloading), which
+# kubernetes, registry: compiling) run beside the rest (python, singleuser, proxy, keycloak: mostly downloading), which
 # takes minutes off a cold start. DATASTACK_BOOTSTRAP_SERIAL=1 runs everything one after the other.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(python proxy singleuser keycloak chromium shellcheck helm kubernetes)
+[ ${#components[@]} -gt 0 ] || components=(python proxy singleuser keycloak chromium shellcheck helm kubernetes registry)
 for component in "${components[@]}"; do
   [ -x "$here/install/$component.sh" ] || { echo "bootstrap: unknown component $component" >&2; exit 2; }
 done
@@ -27,7 +27,7 @@ apt_lane=() go_lane=() other_lane=()
 for component in "${components[@]}"; do
   case $component in
     chromium|shellcheck) apt_lane+=("$component") ;;
-    helm|kubernetes) go_lane+=("$component") ;;
+    helm|kubernetes|registry) go_lane+=("$component") ;;
     *) other_lane+=("$component") ;;
   esac
 done

@@ -38,4 +38,8 @@ export ETCD_VERSION="${ETCD_VERSION:-v3.6.4}"
 export KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 export DATASTACK_KUBE_BIN="${DATASTACK_KUBE_BIN:-$DATASTACK_CACHE/kubernetes/$KUBERNETES_VERSION-etcd$ETCD_VERSION-kwok$KWOK_VERSION/bin}"
 export GOCACHE="${GOCACHE:-$DATASTACK_CACHE/go/build}"
+# The OCI registry (CNCF Distribution) the chart tests push to, built by scripts/install/registry.sh and
+# not on PATH. Not REGISTRY_*: the registry reads those variables as its configuration.
+export DISTRIBUTION_VERSION="${DISTRIBUTION_VERSION:-v3.1.2}"
+export DATASTACK_REGISTRY_BIN="${DATASTACK_REGISTRY_BIN:-$DATASTACK_CACHE/registry/$DISTRIBUTION_VERSION/bin}"
 export PATH="$DATASTACK_HELM_BIN:$DATASTACK_KUBE_BIN:$PATH"

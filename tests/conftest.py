@@ -7,5 +7,6 @@ pytest_plugins = [
     "tests.fixtures.keycloak",
     "tests.fixtures.cluster",
     "tests.fixtures.charts",
+    "tests.fixtures.registry",
     "tests.fixtures.lab",
 ]

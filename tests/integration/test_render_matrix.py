@@ -40,6 +40,7 @@ DUAL = {"slug": "dual-mode", "display_name": "Dual-mode services", "description"
         "mcp": True, "server_proxy_services": [HELLO, STARTED_ELSEWHERE],
         "kubespawner_override": {"image": "example.org/dual-mode:1.0", "environment": {"APP_MODE": "jupyterhub"}}}
 JUPYTER_CONFIG = RUNTIME / "datastack_runtime" / "jupyter" / "jupyter_server_config.py"
+OCI_NVIDIA = "oci://registry.example.org/mirror/charts/nvidia-device-plugin"
 
 VARIANTS = {
     "default": dict(BASE),
@@ -48,10 +49,12 @@ VARIANTS = {
                                       jupyterhub_mcp_enabled=True),
     "vault-nfs-static": dict(BASE, **VAULT, nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter",
                              keycloak_client_secret=SENTINEL, z2jh_oauth_client_secret=SENTINEL),
+    # An air-gapped site: the device plugin chart from the site's own OCI registry.
     "no-keycloak-provisioner-nvidia": dict(VAULT, keycloak_enabled=False, nfs_enabled=True,
                                            nfs_mode="provisioner", nfs_server="nfs.example.com",
                                            nfs_path="/export", nvidia_enabled=True, z2jh_hub_db_type="other",
-                                           z2jh_hub_db_url="postgresql+psycopg2://hub:%s@db:5432/hub" % SENTINEL),
+                                           z2jh_hub_db_url="postgresql+psycopg2://hub:%s@db:5432/hub" % SENTINEL,
+                                           nvidia_device_plugin_chart_ref=OCI_NVIDIA),
     "chart-4.2.0-role-settings": dict(
         BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.2.0", nvidia_enabled=True,
         nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter", z2jh_services=[GDP],
@@ -190,6 +193,25 @@ def test_manifests_validate_against_kubernetes_and_crds(rendered, external_secre
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("(server dry run)") == len(manifests), proc.stdout
     assert len(manifests) == len(rendered.files) - sum(1 for n in rendered.files if n.endswith("values.yaml"))
+
+
+def test_each_chart_source_becomes_its_flux_source(rendered):
+    """A chart repository URL gives a default HelmRepository, an oci:// reference one of type oci
+    (the registry path without the chart name, which the HelmRelease names); both pin the version."""
+    expected = {"z2jh": ("https://hub.jupyter.org/helm-chart/", None, "jupyterhub",
+                         rendered.vars.get("z2jh_chart_version", "4.2.0"))}
+    if rendered.vars.get("nvidia_device_plugin_chart_ref") == OCI_NVIDIA:
+        expected["nvidia"] = ("oci://registry.example.org/mirror/charts", "oci", "nvidia-device-plugin", "0.17.1")
+    elif rendered.vars.get("nvidia_enabled"):
+        expected["nvidia"] = ("https://nvidia.github.io/k8s-device-plugin", None, "nvidia-device-plugin", "0.17.1")
+    for part, (url, kind, chart, version) in expected.items():
+        repository = rendered.docs["%s/helmrepository-%s.yaml" % (part, chart)]
+        release = next(doc for name, doc in rendered.docs.items() if name.startswith(part + "/helmrelease-"))
+        assert repository["spec"]["url"] == url, part
+        assert repository["spec"].get("type") == kind, part
+        assert release["spec"]["chart"]["spec"] == {
+            "chart": chart, "version": version,
+            "sourceRef": {"kind": "HelmRepository", "name": chart, "namespace": repository["metadata"]["namespace"]}}
 
 
 def test_a_broken_external_secret_is_rejected(external_secret_schema):
