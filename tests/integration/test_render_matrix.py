@@ -199,7 +199,7 @@ def test_each_chart_source_becomes_its_flux_source(rendered):
     """A chart repository URL gives a default HelmRepository, an oci:// reference one of type oci
     (the registry path without the chart name, which the HelmRelease names); both pin the version."""
     expected = {"z2jh": ("https://hub.jupyter.org/helm-chart/", None, "jupyterhub",
-                         rendered.vars.get("z2jh_chart_version", "4.2.0"))}
+                         rendered.vars.get("z2jh_chart_version", "4.4.0"))}
     if rendered.vars.get("nvidia_device_plugin_chart_ref") == OCI_NVIDIA:
         expected["nvidia"] = ("oci://registry.example.org/mirror/charts", "oci", "nvidia-device-plugin", "0.17.1")
     elif rendered.vars.get("nvidia_enabled"):
