@@ -29,6 +29,10 @@ BASE = {"z2jh_host": "jupyter.example.com", "keycloak_url": "https://auth.exampl
         "keycloak_hub_url": "https://jupyter.example.com"}
 ALL_PROFILES = {"z2jh_profile_%s_enabled" % slug: True for slug in (
     "minimal", "base", "datascience", "pyspark", "pytorch", "tensorflow", "buun_stack", "buun_stack_cuda")}
+# The README's example: every user may call the gdp service (its HubAuth wants this scope).
+README_LOAD_ROLES = yaml.safe_load(
+    (REPO / "README.md").read_text().split("```yaml\nz2jh_load_roles:", 1)[1].split("```", 1)[0].join(
+        ["z2jh_load_roles:", ""]))["z2jh_load_roles"]
 GDP = {"name": "gdp", "url": "http://gdp-service.gdp-test.svc.cluster.local:5000",
        "secret_name": "gdp-service-secret", "secret_key": "gdp_api_token", "scopes": ["read:users"],
        "display": False}
@@ -58,6 +62,7 @@ VARIANTS = {
     "chart-4.2.0-role-settings": dict(
         BASE, **ALL_PROFILES, **VAULT, z2jh_chart_version="4.2.0", nvidia_enabled=True,
         nfs_enabled=True, nfs_server="10.0.0.5", nfs_path="/export/jupyter", z2jh_services=[GDP],
+        z2jh_load_roles=README_LOAD_ROLES,
         # Keycloak reached here at one URL, by browsers at another; the hub's settings follow the public one.
         keycloak_url="http://keycloak.keycloak.svc:8080", keycloak_public_url="https://sso.example.org",
         keycloak_realm="r", keycloak_client_id="hub", keycloak_username_claim="email", keycloak_login_service="SSO",
@@ -315,6 +320,8 @@ def test_services_and_roles(rendered):
     if rendered.vars.get("z2jh_services"):
         assert hub["services"]["gdp"] == {"name": "gdp", "url": GDP["url"], "display": False}
         assert hub["loadRoles"]["gdp-role"] == {"scopes": ["read:users"], "services": ["gdp"]}
+    if rendered.vars.get("z2jh_load_roles"):  # all_problems (another test) checks that the hub knows the scopes
+        assert hub["loadRoles"]["user"] == {"name": "user", "scopes": ["self", "access:services!service=gdp"]}
         assert hub["extraEnv"]["DATASTACK_SERVICE_TOKEN_GDP"]["valueFrom"]["secretKeyRef"] == {
             "name": "gdp-service-secret", "key": "gdp_api_token"}
     for key in hub["services"].values():
