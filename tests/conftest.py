@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.charts",
     "tests.fixtures.registry",
     "tests.fixtures.lab",
+    "tests.fixtures.hook_hub",
 ]
