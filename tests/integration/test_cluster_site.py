@@ -18,8 +18,9 @@ import pytest
 import yaml
 
 from tests.fixtures.charts import chart_version
-from tests.fixtures.cluster import changed_tasks, example_inventory, role_task
+from tests.fixtures.cluster import example_inventory
 from tests.fixtures.openbao import running_openbao
+from tests.helpers.playbook_results import changed_tasks, role_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,6 +13,7 @@ import requests
 
 from tests.fixtures.openbao import bao_cli
 from tests.fixtures.procs import free_port
+from tests.helpers.playbook_results import changed_tasks
 from tests.fixtures.hook_hub import RUNTIME, spawn, spawned_env, wait_ready
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,7 @@ def test_lab_wiring_starts_openbao_and_wires_the_hook(lab, running_hub):
     assert lab.first.rc == 0, lab.first
     second = lab.run()
     assert second.rc == 0, second
-    assert second.stats["localhost"]["changed"] == 0, [r["_task"] for r in second.task_results() if r.get("changed")]
+    assert second.stats["localhost"]["changed"] == 0, changed_tasks(second)
     verbose = lab.run(verbosity=3, json_output=False)
     assert verbose.rc == 0, verbose
 

@@ -1,6 +1,5 @@
 """The pre-spawn hook against a real OpenBao set up by the vault role, and run by a real JupyterHub."""
 
-import time
 
 import pytest
 import requests
@@ -9,7 +8,7 @@ from datastack_runtime import vault_hook as hook
 from datastack_runtime.names import safe_name
 from datastack_runtime.secretstore import SecretStore
 from tests.fixtures.hook_hub import spawn, spawned_env, wait_ready
-from tests.fixtures.procs import free_port
+from tests.fixtures.procs import free_port, poll_until
 
 pytestmark = pytest.mark.integration
 
@@ -122,7 +121,5 @@ def test_real_hub_spawns_without_token_when_allowed(hub_vault, running_hub):
     wait_ready(hub, "dave")
     env = spawned_env(hub, "dave")
     assert env is not None and "NOTEBOOK_VAULT_TOKEN" not in env
-    deadline = time.monotonic() + 5
-    while "without a Vault token" not in hub.log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    poll_until(lambda: "without a Vault token" in hub.log.read_text(), 5)
     assert "without a Vault token" in hub.log.read_text()
