@@ -10,6 +10,7 @@ import requests
 from datastack_runtime import vault_hook
 from datastack_runtime.names import safe_name
 from tests.fixtures.openbao import running_openbao
+from tests.helpers.earlier_vault_design import earlier_user_policy
 
 pytestmark = pytest.mark.integration
 
@@ -195,14 +196,9 @@ OLD_ADMIN_POLICY = {"path": {
 
 def old_user_policy(safe, token_paths=False):
     """The text the earlier hook wrote for ``safe`` (with token_paths: exactly, as JSON indented by 2)."""
-    base = "jupyter/users/%s" % safe
-    paths = {"secret/data/%s/*" % base: {"capabilities": ["create", "read", "update"]},
-             "secret/metadata/%s/*" % base: {"capabilities": ["read", "list", "delete"]}}
     if token_paths:
-        paths.update({"auth/token/lookup-self": {"capabilities": ["read"]},
-                      "auth/token/renew-self": {"capabilities": ["update"]}})
-        return json.dumps({"path": paths}, indent=2, sort_keys=True)
-    return json.dumps({"path": paths})
+        return earlier_user_policy(safe, indent=2, sort_keys=True)
+    return earlier_user_policy(safe, token_paths=False)
 
 
 # Policies with the earlier design's prefix that it did not write: an operator's, each kept by the migration.
