@@ -9,7 +9,6 @@ import requests
 
 from datastack_runtime import vault_hook
 from datastack_runtime.names import safe_name
-from tests.fixtures.openbao import running_openbao
 from tests.helpers.earlier_vault_design import earlier_user_policy
 
 pytestmark = pytest.mark.integration
@@ -45,12 +44,10 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(ansible, tmp_path_factory):
-    state = tmp_path_factory.mktemp("openbao-lp")
-    with running_openbao(state) as server:
-        result = converge(ansible, server)
-        assert result.rc == 0, result
-        yield Setup(server, state / "admin-token")
+def setup(ansible, module_openbao, tmp_path_factory):
+    result = converge(ansible, module_openbao)
+    assert result.rc == 0, result
+    return Setup(module_openbao, tmp_path_factory.mktemp("least-privilege") / "admin-token")
 
 
 def test_the_escalation_of_issue_11_fails(setup):
