@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from tests.helpers.z2jh_values import (all_problems, config_problems, load_role_problems, profile_problems,
-                                      server_environment)
+                                       server_environment)
 
 GOOD = {
     "hub": {
