@@ -223,7 +223,7 @@ def test_kubernetes_secret_destination_on_the_control_plane(ansible, hub, cluste
         assert secret not in again.output
 
     # The stored token stops working (revoked on the hub): the rerun replaces it and keeps the Secret's other key.
-    hub.api("DELETE", "/users/%s/tokens/%s" % (users[0], managed(hub, users[0], "k8s")[0]["id"]))
+    hub.api("DELETE", "/users/%s/tokens/%s" % (users[0], hub.tokens(users[0], note="k8s")[0]["id"]))
     third = ansible.playbook(play, env=cluster.env)
     assert third.rc == 0, third
     assert_one_stored_token(hub, users, "k8s", secret_of)

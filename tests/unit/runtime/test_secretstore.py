@@ -1,7 +1,6 @@
 """SecretStore logic with a fake Vault session (the real round trip is in tests/integration)."""
 
 import importlib
-import json
 import sys
 import warnings
 from pathlib import Path
