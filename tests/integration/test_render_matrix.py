@@ -18,6 +18,8 @@ from tests.helpers.jupyter_server_config import HELLO, STARTED_ELSEWHERE, load_c
 from tests.helpers.z2jh_schemas import values_schema, without_required
 from tests.helpers.z2jh_values import all_problems, run_extra_config, server_environment
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = REPO / "runtime"
 ESO_VERSION = "v1.3.2"

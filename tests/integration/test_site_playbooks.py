@@ -14,6 +14,8 @@ import yaml
 from tests.helpers.z2jh_schemas import values_schema
 from tests.helpers.z2jh_values import all_problems
 
+pytestmark = pytest.mark.integration
+
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 INVENTORY = REPO / "inventories" / "example" / "hosts.yml"
