@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.charts",
     "tests.fixtures.registry",
     "tests.fixtures.lab",
+    "tests.fixtures.hook_hub",
 ]
 
 

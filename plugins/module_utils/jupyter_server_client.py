@@ -20,19 +20,13 @@ import traceback
 import uuid
 
 try:
-    from urllib.parse import quote, urlsplit, urlunsplit
+    from urllib.parse import urlsplit, urlunsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for sanity tests
-    from urllib import quote  # type: ignore
     from urlparse import urlsplit, urlunsplit  # type: ignore
 
-from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import redact_url
-
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-except ImportError:
-    requests = None
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+# requests as the hub's client imports it (JupyterHubModule reports it missing).
+from ansible_collections.datastack.jupyterhub.plugins.module_utils.jupyterhub_client import (
+    quote_name, redact_url, requests)
 
 WEBSOCKET_IMPORT_ERROR = None
 try:
@@ -219,14 +213,14 @@ class UserServerClient(object):
 
     def delete_kernel(self, kernel_id):
         try:
-            self._send("DELETE", "api/kernels/%s" % quote(kernel_id, safe=""), "shut the kernel down")
+            self._send("DELETE", "api/kernels/%s" % quote_name(kernel_id), "shut the kernel down")
         except UserServerError as error:
             if error.kind != MISSING:
                 raise
 
     def execute(self, kernel_id, code, timeout):
         """Run ``code`` in the kernel; the Execution with its outputs. Fails when the kernel does not answer."""
-        url = websocket_url(self.server_url + "api/kernels/%s/channels" % quote(kernel_id, safe=""))
+        url = websocket_url(self.server_url + "api/kernels/%s/channels" % quote_name(kernel_id))
         session = uuid.uuid4().hex
         msg_id = uuid.uuid4().hex
         sslopt = {} if self.verify is True else ({"cert_reqs": 0} if self.verify is False else {"ca_certs": self.verify})

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from tests.fixtures.ansible import AnsibleRunner
 from tests.fixtures.charts import TestCharts
-from tests.fixtures.cluster import Cluster, changed_tasks, example_inventory
+from tests.fixtures.cluster import Cluster, example_inventory
 from tests.fixtures.keycloak import Keycloak, RunningKeycloak
 from tests.fixtures.openbao import OpenBao
+from tests.helpers.playbook_results import changed_tasks
 
 
 def timed(func):

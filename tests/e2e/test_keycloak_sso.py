@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.fixtures.procs import wait_for
+from tests.helpers.playbook_results import changed_tasks
 
 pytestmark = pytest.mark.e2e
 
@@ -47,10 +48,6 @@ def keycloak_user(sso, name):
 def group_paths(sso, name):
     groups = sso.keycloak.admin("GET", "/%s/users/%s/groups" % (sso.realm, keycloak_user(sso, name)["id"])).json()
     return sorted(group["path"] for group in groups)
-
-
-def changed_tasks(result):
-    return [r["_task"].split(" : ", 1)[-1] for r in result.task_results() if r.get("changed")]
 
 
 def test_demo_user_logs_in_and_is_no_admin(page, sso, artifacts):

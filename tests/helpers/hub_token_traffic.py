@@ -10,8 +10,6 @@ import re
 import threading
 from urllib.parse import unquote
 
-import requests
-
 from tests.helpers.interposing_proxy import InterposingProxy, parsed
 
 TOKENS = re.compile(r"^/hub/api/users/(?P<user>[^/?]+)/tokens(?:/(?P<id>[^/?]+))?/?(?:\?.*)?$")
@@ -32,12 +30,6 @@ def made_token(request, answer, note):
     if request.method != "POST" or not target or target[1] or body.get("note") != note or answer.status != 201:
         return None
     return target[0], parsed(answer.body)
-
-
-def whoami(hub, secret):
-    """The hub's model of the owner of ``secret`` (asked directly, not through a proxy), or None."""
-    answer = requests.get(hub.api_url + "/user", headers={"Authorization": "token " + secret}, timeout=10)
-    return answer.json() if answer.status_code == 200 else None
 
 
 class OverlappingRuns:
@@ -123,7 +115,7 @@ class RevocationCheck:
         made = [found[1] for found in (made_token(e.request, e.answer, self.note) for e in list(self.proxy.exchanges))
                 if found and found[0] == self.user]
         secret = self.stored() if self.stored else (made[-1]["token"] if made else None)
-        owner = whoami(self.hub, secret) if secret else None
+        owner = self.hub.whoami(secret) if secret else None
         return dict(made=[model["id"] for model in made], name=owner and owner.get("name"),
                     token_id=owner and owner.get("token_id"))
 

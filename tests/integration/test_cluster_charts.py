@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.fixtures.charts import NFS_VERSION, NVIDIA_VERSION, build_nvidia, package
-from tests.fixtures.cluster import changed_tasks
+from tests.helpers.playbook_results import changed_tasks
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.fixtures.charts import chart_version
-from tests.fixtures.cluster import changed_tasks, role_task
+from tests.helpers.playbook_results import changed_tasks, role_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from tests.fixtures.charts import chart_version
-from tests.fixtures.cluster import changed_tasks, example_inventory, role_task
-from tests.fixtures.openbao import running_openbao
+from tests.fixtures.cluster import example_inventory
+from tests.helpers.playbook_results import changed_tasks, role_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -84,14 +84,8 @@ def hub_pod(cluster):
 
 
 @pytest.fixture(scope="module")
-def bao(tmp_path_factory):
-    with running_openbao(tmp_path_factory.mktemp("openbao-cluster")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def deployment(ansible, cluster, cluster_crds, keycloak, bao, test_charts, tmp_path_factory):
-    return Deployment(ansible, cluster, keycloak, bao, test_charts, tmp_path_factory.mktemp("site"))
+def deployment(ansible, cluster, cluster_crds, keycloak, module_openbao, test_charts, tmp_path_factory):
+    return Deployment(ansible, cluster, keycloak, module_openbao, test_charts, tmp_path_factory.mktemp("site"))
 
 
 def test_first_run_on_a_fresh_cluster_deploys_everything(deployment, cluster):

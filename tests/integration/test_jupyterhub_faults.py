@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from tests.fixtures.jupyterhub import Hub
-from tests.helpers.hub_token_traffic import whoami
+from tests.fixtures.procs import poll_until, running
 
 pytestmark = pytest.mark.integration
 
@@ -18,11 +18,9 @@ TIMEOUT = 5
 
 @pytest.fixture(scope="module")
 def fault_hub(tmp_path_factory):
-    running = Hub(tmp_path_factory.mktemp("fault-hub"))
-    running.start()
-    yield running
-    running.resume()
-    running.stop()
+    with running(Hub(tmp_path_factory.mktemp("fault-hub"))) as hub:
+        yield hub
+        hub.resume()
 
 
 def batch_play(hub, users, directory, **extra):
@@ -35,23 +33,17 @@ def batch_play(hub, users, directory, **extra):
 
 
 def wait_for_files(directory, count, proc):
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(directory.glob("*.token"))) >= count:
-            return
-        time.sleep(0.01)
-    raise AssertionError("the batch did not store %d tokens in time" % count)
-
-
-def token_id_of(hub, secret):
-    return (whoami(hub, secret) or {}).get("token_id")
+    def stored():
+        return len(list(directory.glob("*.token")))
+    poll_until(lambda: stored() >= count or proc.poll() is not None, 120, interval=0.01)
+    assert stored() >= count, "the batch did not store %d tokens in time" % count
 
 
 def check_one_stored_token_each(hub, users, directory):
     for user in users:
-        tokens = [t for t in hub.tokens(user) if t["note"] == "faults"]
+        tokens = hub.tokens(user, note="faults")
         assert len(tokens) == 1, (user, tokens)
-        assert token_id_of(hub, stored_secret(directory, user)) == tokens[0]["id"], user
+        assert hub.token_id_of(stored_secret(directory, user)) == tokens[0]["id"], user
 
 
 def stored_secret(directory, user):
@@ -73,7 +65,7 @@ def check_failure_report(result, users, directory):
 def check_done_tokens_work(hub, result):
     """Once the hub answers again: the secret returned (and stored) for each done user authenticates as him."""
     for user in result["done"]:
-        owner = whoami(hub, result["tokens"][user])
+        owner = hub.whoami(result["tokens"][user])
         assert owner and owner["name"] == user and owner["kind"] == "user", (user, owner)
 
 

@@ -44,7 +44,8 @@ def _route_answer(url):
 
 
 def conn(hub, token=None):
-    return {"api_url": hub.api_url, "api_token": token or hub.services_token}
+    """As the services admin (the hub's service that manages services), unless ``token``."""
+    return hub.connection(token or hub.services_token)
 
 
 def name():

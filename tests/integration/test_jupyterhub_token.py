@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-import requests
 
 from tests.helpers.hub_token_traffic import OverlappingRuns, RevocationCheck
 
@@ -12,26 +11,18 @@ pytestmark = pytest.mark.integration
 MODULE = "datastack.jupyterhub.jupyterhub_token"
 
 
-def conn(hub, token=None):
-    return {"api_url": hub.api_url, "api_token": token or hub.admin_token}
-
-
 def fresh_user(prefix="u"):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
 
 
-def whoami(hub, token):
-    return requests.get(hub.api_url + "/user", headers={"Authorization": "token " + token}, timeout=10)
-
-
 def test_present_creates_user_and_token_then_keeps_it(ansible, hub):
     user = fresh_user()
-    args = dict(conn(hub), user=user, scopes=["access:servers!user=%s" % user, "self"], expires_in=3600)
+    args = dict(hub.connection(), user=user, scopes=["access:servers!user=%s" % user, "self"], expires_in=3600)
     first, run = ansible.module(MODULE, args)
     assert first["changed"] is True, run
     assert first["results"][0]["user_created"] is True
     assert first["results"][0]["action"] == "created"
-    answer = whoami(hub, first["token"])
+    answer = hub.user_answer(first["token"])
     assert answer.status_code == 200 and answer.json()["name"] == user
     assert answer.json()["token_id"] == first["token_info"]["id"]
 
@@ -45,20 +36,20 @@ def test_present_creates_user_and_token_then_keeps_it(ansible, hub):
 
 def test_changed_scopes_replace_the_token(ansible, hub):
     user = fresh_user()
-    base = dict(conn(hub), user=user, note="scoped")
+    base = dict(hub.connection(), user=user, note="scoped")
     first, run = ansible.module(MODULE, dict(base, scopes=["access:servers!user=%s" % user, "self"]))
     assert first["changed"], run
     narrower, run = ansible.module(MODULE, dict(base, scopes=["read:users!user=%s" % user]))
     assert narrower["changed"] and narrower["results"][0]["action"] == "replaced", run
     assert narrower["results"][0]["revoked"] == [first["token_info"]["id"]]
-    assert whoami(hub, first["token"]).status_code == 403
+    assert hub.user_answer(first["token"]).status_code == 403
     again, run = ansible.module(MODULE, dict(base, scopes=["read:users!user=%s" % user]))
     assert again["changed"] is False, run
 
 
 def test_token_close_to_expiry_is_renewed(ansible, hub):
     user = fresh_user()
-    args = dict(conn(hub), user=user, expires_in=120, note="short")
+    args = dict(hub.connection(), user=user, expires_in=120, note="short")
     first, run = ansible.module(MODULE, args)
     assert first["changed"], run
     renewed, run = ansible.module(MODULE, dict(args, expires_in=3600, renew_before=600))
@@ -70,7 +61,7 @@ def test_rotation_never_leaves_the_user_without_a_valid_token(ansible, hub):
     """Looked at when the old token's revocation reaches the hub, before it is forwarded: the new token is
     already made and authenticates as the user."""
     user = fresh_user()
-    args = dict(conn(hub), user=user, note="rotating")
+    args = dict(hub.connection(), user=user, note="rotating")
     first, run = ansible.module(MODULE, args)
     old_id = first["token_info"]["id"]
     with RevocationCheck(hub, user, old_id, "rotating") as check:
@@ -80,8 +71,8 @@ def test_rotation_never_leaves_the_user_without_a_valid_token(ansible, hub):
     assert rotated["changed"] and rotated["results"][0]["action"] == "rotated", run
     assert rotated["results"][0]["revoked"] == [old_id]
     assert check.proxy.errors == []
-    assert whoami(hub, rotated["token"]).json()["token_id"] == new_id
-    assert whoami(hub, first["token"]).status_code == 403
+    assert hub.user_answer(rotated["token"]).json()["token_id"] == new_id
+    assert hub.user_answer(first["token"]).status_code == 403
 
 
 def test_absent_revokes_every_token_with_the_note(ansible, hub):
@@ -90,16 +81,16 @@ def test_absent_revokes_every_token_with_the_note(ansible, hub):
     for dummy in range(2):
         hub.api("POST", "/users/%s/tokens" % user, json={"note": "gone"})
     hub.api("POST", "/users/%s/tokens" % user, json={"note": "other"})
-    result, run = ansible.module(MODULE, dict(conn(hub), user=user, note="gone", state="absent"))
+    result, run = ansible.module(MODULE, dict(hub.connection(), user=user, note="gone", state="absent"))
     assert result["changed"] and len(result["results"][0]["revoked"]) == 2, run
     assert [t["note"] for t in hub.tokens(user)] == ["other"]
-    again, run = ansible.module(MODULE, dict(conn(hub), user=user, note="gone", state="absent"))
+    again, run = ansible.module(MODULE, dict(hub.connection(), user=user, note="gone", state="absent"))
     assert again["changed"] is False, run
 
 
 def test_check_mode_changes_nothing_and_diff_shows_metadata_only(ansible, hub):
     user = fresh_user()
-    args = dict(conn(hub), user=user, scopes=["self"], note="checked")
+    args = dict(hub.connection(), user=user, scopes=["self"], note="checked")
     result, run = ansible.module(MODULE, args, check=True, diff=True)
     assert result["changed"] is True, run
     assert "token" not in result
@@ -115,10 +106,10 @@ def test_check_mode_changes_nothing_and_diff_shows_metadata_only(ansible, hub):
 
 def test_current_token_identifies_the_managed_token_by_id(ansible, hub):
     user = fresh_user()
-    first, run = ansible.module(MODULE, dict(conn(hub), user=user, note="held"))
+    first, run = ansible.module(MODULE, dict(hub.connection(), user=user, note="held"))
     # A second token with the same note must not be touched when the caller names the one it holds.
     hub.api("POST", "/users/%s/tokens" % user, json={"note": "held"})
-    rotated, run = ansible.module(MODULE, dict(conn(hub), user=user, note="held", state="rotated",
+    rotated, run = ansible.module(MODULE, dict(hub.connection(), user=user, note="held", state="rotated",
                                                current_token=first["token"]))
     assert rotated["results"][0]["revoked"] == [first["token_info"]["id"]], run
     assert len(hub.tokens(user)) == 2
@@ -127,20 +118,20 @@ def test_current_token_identifies_the_managed_token_by_id(ansible, hub):
 def test_batch_uses_bulk_user_creation_and_reports_per_user(ansible, hub):
     users = [fresh_user("batch") for dummy in range(5)]
     hub.api("POST", "/users/%s" % users[0])
-    args = dict(conn(hub), users=users, note="batch", scopes=["self"], expires_in=86400)
+    args = dict(hub.connection(), users=users, note="batch", scopes=["self"], expires_in=86400)
     result, run = ansible.module(MODULE, args)
     assert result["changed"], run
     assert sorted(result["tokens"]) == sorted(users)
     assert [r["user_created"] for r in result["results"]] == [False, True, True, True, True]
     for user in users:
-        assert whoami(hub, result["tokens"][user]).json()["name"] == user
+        assert hub.user_answer(result["tokens"][user]).json()["name"] == user
     again, run = ansible.module(MODULE, args)
     assert again["changed"] is False and again["tokens"] == {}, run
 
 
 def test_unknown_user_without_create_user_is_a_clear_error(ansible, hub):
     user = fresh_user("ghost")
-    result, run = ansible.module(MODULE, dict(conn(hub), user=user, create_user=False))
+    result, run = ansible.module(MODULE, dict(hub.connection(), user=user, create_user=False))
     assert result["failed"]
     assert result["msg"] == "not done; user %s does not exist: create it first or set create_user=true" % user
     assert result["not_done"] == [user] and result["results"][0]["action"] == "failed"
@@ -149,20 +140,20 @@ def test_unknown_user_without_create_user_is_a_clear_error(ansible, hub):
 
 @pytest.mark.parametrize("name", ["", "a/b", " alice", ".."])
 def test_invalid_user_name_is_refused_before_any_call(ansible, hub, name):
-    result, run = ansible.module(MODULE, dict(conn(hub), user=name))
+    result, run = ansible.module(MODULE, dict(hub.connection(), user=name))
     assert result["failed"]
     assert result["msg"].startswith("invalid user name %r" % name) and "'/'" in result["msg"], result["msg"]
 
 
 def test_wrong_token_says_the_token_was_rejected(ansible, hub):
-    result, run = ansible.module(MODULE, dict(conn(hub, token="not-a-real-token-0123456789"), user="alice"))
+    result, run = ansible.module(MODULE, dict(hub.connection(token="not-a-real-token-0123456789"), user="alice"))
     assert result["failed"]
     assert "rejected the token" in result["msg"] and "Check api_token" in result["msg"], result["msg"]
     assert "not-a-real-token-0123456789" not in run.output
 
 
 def test_missing_scope_is_named(ansible, hub):
-    result, run = ansible.module(MODULE, dict(conn(hub, token=hub.powerless_token), user="alice"))
+    result, run = ansible.module(MODULE, dict(hub.connection(token=hub.powerless_token), user="alice"))
     assert result["failed"]
     assert "lacks the scope admin:users" in result["msg"], result["msg"]
     assert "load_roles" in result["msg"]
@@ -180,7 +171,7 @@ def test_hub_down_is_a_clear_error_without_traceback(ansible, hub):
 
 
 def test_not_the_api_base_is_explained(ansible, hub):
-    result, run = ansible.module(MODULE, dict(conn(hub), api_url=hub.url + "/hub/login", user="alice"))
+    result, run = ansible.module(MODULE, dict(hub.connection(), api_url=hub.url + "/hub/login", user="alice"))
     assert result["failed"]
     assert "not JupyterHub's JSON" in result["msg"] and "/hub/api" in result["msg"], result["msg"]
 
@@ -203,12 +194,12 @@ def test_nothing_secret_in_verbose_output(ansible, hub):
     play = {
         "hosts": "localhost", "gather_facts": False,
         "tasks": [
-            {"name": "issue", MODULE: dict(conn(hub), user=user), "register": "issued", "no_log": True},
+            {"name": "issue", MODULE: dict(hub.connection(), user=user), "register": "issued", "no_log": True},
             {"name": "keep it", "ansible.builtin.copy": {"content": "{{ issued.token }}",
                                                          "dest": str(ansible.workdir / ("%s.token" % user)),
                                                          "mode": "0600"}, "no_log": True},
             {"name": "without no_log the module still masks its own input",
-             MODULE: dict(conn(hub), user=user)},
+             MODULE: dict(hub.connection(), user=user)},
         ],
     }
     run = ansible.playbook([play], verbosity=4, json_output=False)
@@ -217,10 +208,6 @@ def test_nothing_secret_in_verbose_output(ansible, hub):
     assert len(issued) > 20
     assert issued not in run.output
     assert hub.admin_token not in run.output
-
-
-def managed(hub, user, note):
-    return [t for t in hub.tokens(user) if t["note"] == note]
 
 
 # Every scope form of the hub's documentation, in the shape the hub accepts for a token of user {u}.
@@ -245,7 +232,7 @@ def scope_play(hub, prefix, forms):
     tasks = []
     for index, form in enumerate(forms):
         user = "%s-%d" % (prefix, index)
-        args = dict(conn(hub), user=user, note="forms")
+        args = dict(hub.connection(), user=user, note="forms")
         if form is not None:
             args["scopes"] = [scope.format(u=user) for scope in form]
         tasks.append({"name": "form %d" % index, MODULE: args, "no_log": True})
@@ -262,7 +249,7 @@ def test_every_scope_form_is_kept_on_the_second_run(ansible, hub):
     for index, form in enumerate(SCOPE_FORMS):
         user = "%s-%d" % (prefix, index)
         assert second.task("form %d" % index)["changed"] is False, (form, second.task("form %d" % index))
-        assert len(managed(hub, user, "forms")) == 1, form
+        assert len(hub.tokens(user, note="forms")) == 1, form
 
 
 def test_scopes_are_compared_in_both_directions(ansible, hub):
@@ -271,17 +258,17 @@ def test_scopes_are_compared_in_both_directions(ansible, hub):
     steps = [None, [], ["access:servers!user=%s" % user], ["self"], ["access:servers!user=%s" % user]]
     previous = None
     for scopes in steps:
-        args = dict(conn(hub), user=user, note="dirs")
+        args = dict(hub.connection(), user=user, note="dirs")
         if scopes is not None:
             args["scopes"] = scopes
         result, run = ansible.module(MODULE, args)
         assert result["changed"] is True, (scopes, run)
         assert result["results"][0]["action"] == ("created" if previous is None else "replaced"), scopes
-        assert whoami(hub, result["token"]).status_code == 200
+        assert hub.user_answer(result["token"]).status_code == 200
         if previous is not None:
-            assert whoami(hub, previous).status_code == 403
+            assert hub.user_answer(previous).status_code == 403
         previous = result["token"]
-    assert [set(t["scopes"]) for t in managed(hub, user, "dirs")] == [
+    assert [set(t["scopes"]) for t in hub.tokens(user, note="dirs")] == [
         {"access:servers!user=%s" % user, "read:users:name!user=%s" % user, "read:users:groups!user=%s" % user}]
 
 
@@ -289,19 +276,19 @@ def test_names_are_normalised_as_the_hub_does(ansible, hub):
     """The hub lower-cases names in bulk creation: results and reruns follow the hub's name."""
     tag = uuid.uuid4().hex[:6]
     given = ["Mixed-%s" % tag, "other-%s" % tag]
-    args = dict(conn(hub), users=given, note="names")
+    args = dict(hub.connection(), users=given, note="names")
     first, run = ansible.module(MODULE, args, no_log=False)
     assert first["changed"] and not first.get("failed"), run
     mixed = given[0].lower()
     assert sorted(first["tokens"]) == sorted([mixed, given[1]])
     assert first["results"][0]["user"] == mixed and first["results"][0]["requested"] == given[0]
-    assert whoami(hub, first["tokens"][mixed]).json()["name"] == mixed
+    assert hub.user_answer(first["tokens"][mixed]).json()["name"] == mixed
     assert hub.api("GET", "/users/%s" % given[0]).status_code == 404
     again, run = ansible.module(MODULE, args)
     assert again["changed"] is False, run
     assert [r["user_created"] for r in again["results"]] == [False, False]
-    assert [len(managed(hub, name, "names")) for name in (mixed, given[1])] == [1, 1]
-    single, run = ansible.module(MODULE, dict(conn(hub), user=given[0], note="names"))
+    assert [len(hub.tokens(name, note="names")) for name in (mixed, given[1])] == [1, 1]
+    single, run = ansible.module(MODULE, dict(hub.connection(), user=given[0], note="names"))
     assert single["changed"] is False and single["results"][0]["user"] == mixed, run
     assert hub.api("GET", "/users/%s" % given[0]).status_code == 404
 
@@ -318,7 +305,7 @@ def test_lifetimes_are_validated_before_any_call(ansible, hub):
         "negative expires_in": (dict(expires_in=-5), "expires_in must be between 1"),
         "negative renew_before": (dict(renew_before=-1), "renew_before must be 0 or more"),
     }
-    tasks = [{"name": name, MODULE: dict(conn(hub), user=user, note="life", **args), "ignore_errors": True}
+    tasks = [{"name": name, MODULE: dict(hub.connection(), user=user, note="life", **args), "ignore_errors": True}
              for name, (args, dummy) in cases.items()]
     run = ansible.playbook([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
     for name, (dummy, message) in cases.items():
@@ -331,9 +318,9 @@ def test_lifetimes_are_validated_before_any_call(ansible, hub):
 def test_diff_of_a_single_user_works_with_the_default_callback(ansible, hub):
     user = fresh_user("diff")
     play = [{"hosts": "localhost", "gather_facts": False,
-             "tasks": [{"name": "diffed", MODULE: dict(conn(hub), user=user, note="diff"), "no_log": False,
+             "tasks": [{"name": "diffed", MODULE: dict(hub.connection(), user=user, note="diff"), "no_log": False,
                         "register": "issued"},
-                       {"name": "rotated", MODULE: dict(conn(hub), user=user, note="diff", state="rotated")}]}]
+                       {"name": "rotated", MODULE: dict(hub.connection(), user=user, note="diff", state="rotated")}]}]
     run = ansible.playbook(play, diff=True, json_output=False)
     assert run.rc == 0, run.output[-3000:]
     assert "splitlines" not in run.output and "ERROR" not in run.output
@@ -361,12 +348,12 @@ def test_two_identical_batches_at_once_leave_one_token_per_user(ansible, hub):
     for result in results:
         returned.update(result.get("tokens") or {})
     for user in users:
-        [token] = managed(hub, user, "twice")
+        [token] = hub.tokens(user, note="twice")
         # The surviving token is one that a run returned, and it works.
-        owner = whoami(hub, returned[user]).json()
+        owner = hub.user_answer(returned[user]).json()
         assert owner["name"] == user and owner["token_id"] == token["id"], user
     lost = [u for r in results for u in r["not_done"]]
     assert len(lost) == len(set(lost))
     assert race.held in lost and set(lost) <= race.both_made(), (lost, race.created)
-    again, run = ansible.module(MODULE, dict(conn(hub), **args))
+    again, run = ansible.module(MODULE, dict(hub.connection(), **args))
     assert again["changed"] is False, run

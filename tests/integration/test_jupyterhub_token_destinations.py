@@ -4,12 +4,11 @@ import base64
 import os
 import signal
 import stat
-import time
 import uuid
 
 import pytest
-import requests
 
+from tests.fixtures.procs import poll_until
 from tests.helpers.hub_token_traffic import OverlappingRuns, RevocationCheck
 
 pytestmark = pytest.mark.integration
@@ -17,21 +16,8 @@ pytestmark = pytest.mark.integration
 MODULE = "datastack.jupyterhub.jupyterhub_token"
 
 
-def conn(hub):
-    return {"api_url": hub.api_url, "api_token": hub.admin_token}
-
-
 def fresh(prefix):
     return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
-
-
-def token_id_of(hub, secret):
-    answer = requests.get(hub.api_url + "/user", headers={"Authorization": "token " + secret}, timeout=10)
-    return answer.json().get("token_id") if answer.status_code == 200 else None
-
-
-def managed(hub, user, note):
-    return [t for t in hub.tokens(user) if t["note"] == note]
 
 
 def stored_file(directory, user):
@@ -41,13 +27,13 @@ def stored_file(directory, user):
 def assert_one_stored_token(hub, users, note, read):
     """Each user holds exactly one managed token, and the stored secret is that token."""
     for user in users:
-        tokens = managed(hub, user, note)
+        tokens = hub.tokens(user, note=note)
         assert len(tokens) == 1, (user, tokens)
-        assert token_id_of(hub, read(user)) == tokens[0]["id"], user
+        assert hub.token_id_of(read(user)) == tokens[0]["id"], user
 
 
 def file_batch(hub, users, note, directory, **extra):
-    args = dict(conn(hub), users=users, note=note, scopes=["self"], expires_in=3600,
+    args = dict(hub.connection(), users=users, note=note, scopes=["self"], expires_in=3600,
                 destination={"file": {"directory": str(directory)}})
     args.update(extra)
     return [{"hosts": "localhost", "gather_facts": False, "tasks": [{"name": "under test", "no_log": True,
@@ -57,7 +43,7 @@ def file_batch(hub, users, note, directory, **extra):
 def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
     user = fresh("file")
     directory = tmp_path / "tokens"
-    args = dict(conn(hub), user=user, note="filed", scopes=["self"], expires_in=3600,
+    args = dict(hub.connection(), user=user, note="filed", scopes=["self"], expires_in=3600,
                 destination={"file": {"directory": str(directory)}})
     first, run = ansible.module(MODULE, args)
     assert first["changed"] and first["results"][0]["stored_at"] == "file %s/%s.token" % (directory, user), run
@@ -75,7 +61,7 @@ def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
     cleaned, run = ansible.module(MODULE, args)
     assert cleaned["changed"] and cleaned["results"][0]["revoked"] == [stray["id"]], run
     assert cleaned["results"][0]["token_id"] == first["token_info"]["id"]
-    assert token_id_of(hub, stray["token"]) is None
+    assert hub.token_id_of(stray["token"]) is None
 
     # A stored token that no longer works (revoked at the hub) is replaced.
     hub.api("DELETE", "/users/%s/tokens/%s" % (user, first["token_info"]["id"]))
@@ -91,7 +77,7 @@ def test_file_destination_keeps_replaces_and_revokes(ansible, hub, tmp_path):
     assert_one_stored_token(hub, [user], "filed", lambda u: stored_file(directory, u))
 
     gone, run = ansible.module(MODULE, dict(args, state="absent"))
-    assert gone["changed"] and managed(hub, user, "filed") == [], run
+    assert gone["changed"] and hub.tokens(user, note="filed") == [], run
     assert not (directory / ("%s.token" % user)).exists()
 
 
@@ -100,7 +86,7 @@ def test_rotation_revokes_the_old_token_only_after_the_new_one_is_stored(ansible
     is already the new token's, and it authenticates as the user."""
     user = fresh("rot")
     directory = tmp_path / "tokens"
-    args = dict(conn(hub), user=user, note="rot", destination={"file": {"directory": str(directory)}})
+    args = dict(hub.connection(), user=user, note="rot", destination={"file": {"directory": str(directory)}})
     first, run = ansible.module(MODULE, args)
     assert first["changed"], run
     old_id = first["results"][0]["token_id"]
@@ -128,7 +114,7 @@ def test_two_identical_batches_at_once_share_one_stored_token(ansible, hub, tmp_
     assert_one_stored_token(hub, users, "dual", lambda u: stored_file(directory, u))
     for user in race.both_made():
         # The one left is one of the two made, the stored one; the other was revoked.
-        [kept] = managed(hub, user, "dual")
+        [kept] = hub.tokens(user, note="dual")
         assert kept["id"] in (race.created["A"][user], race.created["B"][user])
 
 
@@ -137,14 +123,12 @@ def test_rerun_after_the_job_is_killed_leaves_one_stored_token_per_user(ansible,
     directory = tmp_path / "tokens"
     play = file_batch(hub, users, "killed", directory)
     proc = ansible.start(play)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(directory.glob("*.token"))) < 10:
-        time.sleep(0.02)
+    poll_until(lambda: len(list(directory.glob("*.token"))) >= 10, 120, interval=0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # as AWX cancels a job: nothing runs after this
     proc.wait(timeout=30)
     done = len(list(directory.glob("*.token")))
     assert 10 <= done < len(users), done
-    made = sum(len(managed(hub, user, "killed")) for user in users if hub.api("GET", "/users/" + user).ok)
+    made = sum(len(hub.tokens(user, note="killed")) for user in users if hub.api("GET", "/users/" + user).ok)
     assert made >= done
     rerun = ansible.playbook(play)
     assert rerun.rc == 0, rerun
@@ -164,7 +148,7 @@ def test_vault_destination_from_a_fresh_container_keeps_the_first_token(ansible,
                                                            secret={"other": "kept"}, mount_point="secret")
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
         "name": "under test", "no_log": True,
-        MODULE: dict(conn(hub), users=users, note="kv", scopes=["self"],
+        MODULE: dict(hub.connection(), users=users, note="kv", scopes=["self"],
                      destination={"vault_kv": {"path": prefix + "/{user}"}})}]}]
     env = {"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token}
     first = ansible.playbook(play, env=env)
@@ -198,7 +182,7 @@ def test_destination_mistakes_are_clear_errors(ansible, hub, openbao, tmp_path):
         "with token_id": (dict(user="a1", token_id="a1", destination={"file": {"directory": str(tmp_path)}}),
                           "mutually exclusive"),
     }
-    tasks = [{"name": name, MODULE: dict(conn(hub), **args), "ignore_errors": True}
+    tasks = [{"name": name, MODULE: dict(hub.connection(), **args), "ignore_errors": True}
              for name, (args, dummy) in cases.items()]
     run = ansible.playbook([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}])
     for name, (dummy, message) in cases.items():
@@ -216,7 +200,7 @@ def test_kubernetes_secret_destination_on_the_control_plane(ansible, hub, cluste
     destination = {"kubernetes_secret": {"namespace": namespace, "name": "hub-token-{user}"}}
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": [{
         "name": "under test", "no_log": True,
-        MODULE: dict(conn(hub), users=users, note="k8s", scopes=["self"], expires_in=3600,
+        MODULE: dict(hub.connection(), users=users, note="k8s", scopes=["self"], expires_in=3600,
                      destination=destination)}]}]
 
     def secret_of(user):
@@ -239,7 +223,7 @@ def test_kubernetes_secret_destination_on_the_control_plane(ansible, hub, cluste
         assert secret not in again.output
 
     # The stored token stops working (revoked on the hub): the rerun replaces it and keeps the Secret's other key.
-    hub.api("DELETE", "/users/%s/tokens/%s" % (users[0], managed(hub, users[0], "k8s")[0]["id"]))
+    hub.api("DELETE", "/users/%s/tokens/%s" % (users[0], hub.tokens(users[0], note="k8s")[0]["id"]))
     third = ansible.playbook(play, env=cluster.env)
     assert third.rc == 0, third
     assert_one_stored_token(hub, users, "k8s", secret_of)
@@ -247,6 +231,6 @@ def test_kubernetes_secret_destination_on_the_control_plane(ansible, hub, cluste
     kept = cluster.get("secret", "hub-token-" + users[0], namespace)["data"]["note"]
     assert base64.b64decode(kept).decode() == "kept"
 
-    refused, dummy = ansible.module(MODULE, dict(conn(hub), user=users[0], note="k8s", destination={
+    refused, dummy = ansible.module(MODULE, dict(hub.connection(), user=users[0], note="k8s", destination={
         "kubernetes_secret": {"namespace": namespace, "name": "Bad_Name-{user}"}}), env=cluster.env)
     assert refused.get("failed") and "Bad_Name" in refused["msg"], refused

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.fixtures.procs import free_port
+from tests.helpers.playbook_results import changed_tasks
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +28,6 @@ def role_play(extra_tasks=()):
             *extra_tasks,
         ],
     }]
-
-
-def changed_tasks(result):
-    return [r["_task"].split(" : ", 1)[-1] for r in result.task_results() if r.get("changed")]
 
 
 @pytest.fixture(scope="module")

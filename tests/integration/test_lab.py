@@ -14,20 +14,12 @@ import pytest
 import requests
 
 from tests.fixtures.lab import DAEMON, LAB_PLAYBOOK, REPO, SERVICE, Lab, alive
-from tests.fixtures.procs import free_port, start, stop, wait_for
+from tests.fixtures.procs import free_port, poll_until, start, stop, wait_for
+from tests.helpers.playbook_results import changed_tasks, role_task
 
 pytestmark = pytest.mark.integration
 
 HUBAUTH_SERVICE = REPO / "tests" / "fixtures" / "services" / "hubauth_service.py"
-
-
-def changed_tasks(result):
-    return [r["_task"] for r in result.task_results() if r.get("changed")]
-
-
-def role_task(result, name):
-    """The result of the lab role's task ``name`` (the callback prefixes the role name)."""
-    return result.task("datastack.jupyterhub.lab : " + name)
 
 
 @pytest.fixture(scope="module")
@@ -190,12 +182,10 @@ def test_hub_killed_without_cleanup_is_started_again(lab):
     """A dead hub leaves its proxy behind; the next run must take over, not answer 404s."""
     hub_pid = lab.pid("jupyterhub.pid")
     os.kill(hub_pid, 9)
-    deadline = time.monotonic() + 10
-    while alive(hub_pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    poll_until(lambda: not alive(hub_pid), 10)
     result = lab.run()
     assert result.rc == 0, result
-    assert "datastack.jupyterhub.lab : Start the hub behind configurable-http-proxy" in changed_tasks(result)
+    assert "Start the hub behind configurable-http-proxy" in changed_tasks(result)
     assert lab.api("GET", "/users/alice").status_code == 200
 
 
@@ -204,9 +194,7 @@ def test_absent_stops_every_server_and_removes_the_state(lab):
     assert len(pids) >= 2
     result = lab.destroy()
     assert result.rc == 0, result
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    poll_until(lambda: not any(alive(pid) for pid in pids), 10)
     assert not any(alive(pid) for pid in pids)
     assert not lab.state.exists()
     with pytest.raises(requests.ConnectionError):

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.openbao import find_bao
+from tests.fixtures.openbao import bao_cli
 from tests.fixtures.procs import free_port
-from tests.integration.test_vault_hook import RUNTIME, spawn, spawned_env, wait_ready
-# running_hub is a fixture: importing it makes it available here.
-from tests.integration.test_vault_hook import running_hub  # noqa: F401  pylint: disable=unused-import
+from tests.helpers.playbook_results import changed_tasks
+from tests.fixtures.hook_hub import RUNTIME, spawn, spawned_env, wait_ready
 
 pytestmark = pytest.mark.integration
 
@@ -25,13 +24,6 @@ PLAY = {"hosts": "localhost", "gather_facts": False, "tasks": [
     {"name": "wiring", "ansible.builtin.debug": {"msg": {
         "files": "{{ lab_hub_extra_config_files }}", "env": "{{ lab_hub_environment }}"}}},
 ]}
-
-
-def bao(lab, *args, token=None):
-    env = {"BAO_ADDR": lab.addr, "PATH": "/usr/bin:/bin"}
-    if token:
-        env["BAO_TOKEN"] = token
-    return subprocess.run([find_bao(), *args], capture_output=True, text=True, env=env, timeout=60, check=False)
 
 
 class Lab:
@@ -67,7 +59,7 @@ def test_lab_wiring_starts_openbao_and_wires_the_hook(lab, running_hub):
     assert lab.first.rc == 0, lab.first
     second = lab.run()
     assert second.rc == 0, second
-    assert second.stats["localhost"]["changed"] == 0, [r["_task"] for r in second.task_results() if r.get("changed")]
+    assert second.stats["localhost"]["changed"] == 0, changed_tasks(second)
     verbose = lab.run(verbosity=3, json_output=False)
     assert verbose.rc == 0, verbose
 
@@ -104,7 +96,7 @@ def test_sealed_lab_openbao_is_refused_and_keeps_its_data(lab):
     client = requests.Session()
     client.headers["X-Vault-Token"] = lab.root_token
     assert client.post(lab.addr + "/v1/secret/data/kept", json={"data": {"v": "1"}}, timeout=10).ok
-    assert bao(lab, "operator", "seal", token=lab.root_token).returncode == 0
+    assert bao_cli(lab.addr, "operator", "seal", token=lab.root_token).returncode == 0
     pid = (lab.dir / "bao.pid").read_text().strip()
     try:
         refused = lab.run(json_output=False)
@@ -114,7 +106,7 @@ def test_sealed_lab_openbao_is_refused_and_keeps_its_data(lab):
         assert (lab.dir / "bao.pid").read_text().strip() == pid
     finally:
         key = re.search(r"Unseal Key: (\S+)", (lab.dir / "bao.log").read_text()).group(1)
-        assert bao(lab, "operator", "unseal", key).returncode == 0
+        assert bao_cli(lab.addr, "operator", "unseal", key).returncode == 0
     assert client.get(lab.addr + "/v1/secret/data/kept", timeout=10).json()["data"]["data"] == {"v": "1"}
 
 

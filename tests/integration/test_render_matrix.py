@@ -14,12 +14,13 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.unit.runtime.test_jupyter_server_config import HELLO, STARTED_ELSEWHERE, load_config
-from tests.unit.test_z2jh_checks import all_problems, run_extra_config
-from tests.unit.test_z2jh_profile_environment import server_environment
+from tests.helpers.jupyter_server_config import HELLO, STARTED_ELSEWHERE, load_config
+from tests.helpers.z2jh_schemas import values_schema, without_required
+from tests.helpers.z2jh_values import all_problems, run_extra_config, server_environment
+
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMAS = REPO.parent / "shared" / "z2jh"
 RUNTIME = REPO / "runtime"
 ESO_VERSION = "v1.3.2"
 SENTINEL = "s3cr3t-that-must-never-be-rendered"
@@ -123,21 +124,8 @@ def _strict(schema):
     return schema
 
 
-def _without_required(schema, keep=False):
-    """Helm validates our values merged over the chart's defaults, which fill every required key.
-
-    ``required`` inside oneOf/anyOf alternatives (e.g. extraFiles: data | stringData) is kept.
-    """
-    if isinstance(schema, dict):
-        return {k: _without_required(v, keep=k in ("oneOf", "anyOf", "allOf"))
-                for k, v in schema.items() if keep or k != "required"}
-    if isinstance(schema, list):
-        return [_without_required(v, keep) for v in schema]
-    return schema
-
-
 def test_the_schema_still_rejects_unknown_keys():
-    schema = _without_required(json.loads((SCHEMAS / "values.schema-4.2.0.json").read_text()))
+    schema = without_required(values_schema("4.2.0"))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validators.validator_for(schema)(schema).validate({"hub": {"db": {"typo": 1}}})
     with pytest.raises(jsonschema.ValidationError):  # neither data nor stringData
@@ -174,7 +162,7 @@ def test_every_document_is_written(rendered):
 
 def test_values_validate_against_the_chart_schema(rendered):
     version = rendered.vars.get("z2jh_chart_version", "4.4.0")
-    schema = _without_required(json.loads((SCHEMAS / ("values.schema-%s.json" % version)).read_text()))
+    schema = without_required(values_schema(version))
     jsonschema.validators.validator_for(schema)(schema).validate(rendered.values)
     release = rendered.docs["z2jh/helmrelease-jupyterhub.yaml"]
     assert release["spec"]["chart"]["spec"]["version"] == version

@@ -11,7 +11,7 @@ import requests
 
 from datastack_runtime import secretstore, vault_hook
 from datastack_runtime.names import safe_name
-from tests.integration.test_vault_hook import RUNTIME
+from tests.fixtures.hook_hub import RUNTIME
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.unit.test_z2jh_checks import all_problems
+from tests.helpers.z2jh_schemas import values_schema
+from tests.helpers.z2jh_values import all_problems
+
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
@@ -72,7 +75,7 @@ def example_render(ansible, tmp_path_factory):
 
 def test_the_example_inventory_renders_valid_values(example_render):
     values = yaml.safe_load((example_render / "z2jh" / "values.yaml").read_text())
-    schema = json.loads((REPO.parent / "shared" / "z2jh" / "values.schema-4.4.0.json").read_text())
+    schema = values_schema("4.4.0")
     for error in jsonschema.validators.validator_for(schema)(schema).iter_errors(values):
         assert error.validator == "required", error.message  # the chart's defaults fill those
     assert all_problems(values) == []

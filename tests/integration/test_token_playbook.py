@@ -24,10 +24,6 @@ def run(ansible, hub, user, token_file, verbosity=0, **extra):
                             env=hub_env(hub), verbosity=verbosity, json_output=verbosity == 0)
 
 
-def managed_tokens(hub, user):
-    return [t for t in hub.tokens(user) if t["note"] == "token-playbook"]
-
-
 def test_creates_user_and_writes_a_limited_token_to_a_private_file(ansible, hub, tmp_path):
     user = new_user()
     token_file = tmp_path / "tokens" / "user.token"
@@ -44,7 +40,7 @@ def test_creates_user_and_writes_a_limited_token_to_a_private_file(ansible, hub,
     assert not {"admin:users", "tokens", "admin:servers"} & scopes
     assert hub.api("GET", "/users", token=token).status_code == 403
 
-    [record] = managed_tokens(hub, user)
+    [record] = hub.tokens(user, note="token-playbook")
     assert record["expires_at"] is not None
     said = [r["msg"] for r in result.task_results() if "Say where the token is" in r["_task"]]
     assert said and str(token_file) in said[0]
@@ -60,7 +56,7 @@ def test_second_run_keeps_the_token(ansible, hub, tmp_path):
     assert again.rc == 0, again
     assert again.stats["localhost"]["changed"] == 0
     assert token_file.read_text() == before
-    assert len(managed_tokens(hub, user)) == 1
+    assert len(hub.tokens(user, note="token-playbook")) == 1
 
 
 def test_no_token_in_output_even_at_vvv(ansible, hub, tmp_path):
@@ -104,14 +100,14 @@ def test_revoked_token_in_file_is_replaced_and_strays_are_revoked(ansible, hub, 
     user = new_user()
     token_file = tmp_path / "user.token"
     assert run(ansible, hub, user, token_file).rc == 0
-    [record] = managed_tokens(hub, user)
+    [record] = hub.tokens(user, note="token-playbook")
     assert hub.api("DELETE", "/users/%s/tokens/%s" % (user, record["id"])).status_code == 204
     hub.api("POST", "/users/%s/tokens" % user, json={"note": "token-playbook"})  # made, never stored
     result = run(ansible, hub, user, token_file)
     assert result.rc == 0, result
     me = hub.api("GET", "/user", token=token_file.read_text().strip()).json()
     assert me["name"] == user
-    assert [t["id"] for t in managed_tokens(hub, user)] == [me["token_id"]]
+    assert [t["id"] for t in hub.tokens(user, note="token-playbook")] == [me["token_id"]]
 
 
 def test_missing_credentials_fail_with_a_clear_message(ansible, tmp_path):
@@ -125,7 +121,7 @@ def test_expires_in_sets_the_token_lifetime(ansible, hub, tmp_path):
     user = new_user()
     result = run(ansible, hub, user, tmp_path / "user.token", expires_in=3600, renew_before=60)
     assert result.rc == 0, result
-    [record] = managed_tokens(hub, user)
+    [record] = hub.tokens(user, note="token-playbook")
     expires = datetime.fromisoformat(record["expires_at"].replace("Z", "+00:00"))
     left = (expires - datetime.now(timezone.utc)).total_seconds()
     assert 3000 < left <= 3600
@@ -149,7 +145,7 @@ def test_with_vault_configured_a_fresh_container_keeps_the_first_token(ansible, 
     stored = openbao.client().secrets.kv.v2.read_secret_version(
         path="jupyterhub/user-tokens/%s" % user, mount_point="secret", raise_on_deleted_version=False)
     token = stored["data"]["data"]["token"]
-    [record] = managed_tokens(hub, user)
+    [record] = hub.tokens(user, note="token-playbook")
     assert hub.api("GET", "/user", token=token).json()["token_id"] == record["id"]
     assert stored["data"]["metadata"]["version"] == 1
     assert runs[1].stats["localhost"]["changed"] == 0

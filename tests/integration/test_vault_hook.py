@@ -1,10 +1,5 @@
 """The pre-spawn hook against a real OpenBao set up by the vault role, and run by a real JupyterHub."""
 
-import json
-import os
-import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -12,13 +7,10 @@ import requests
 from datastack_runtime import vault_hook as hook
 from datastack_runtime.names import safe_name
 from datastack_runtime.secretstore import SecretStore
-from tests.fixtures.jupyterhub import Hub
-from tests.fixtures.procs import free_port, wait_for
+from tests.fixtures.hook_hub import spawn, spawned_env, wait_ready
+from tests.fixtures.procs import free_port, poll_until
 
 pytestmark = pytest.mark.integration
-
-ROOT = Path(__file__).resolve().parents[2]
-RUNTIME = ROOT / "runtime"
 
 
 def vault(openbao, method, path, token, body=None):
@@ -88,76 +80,6 @@ def test_broken_admin_token_is_a_clear_error(hub_vault, tmp_path):
     assert "not-a-token" not in str(caught.value)
 
 
-# -- a real hub running the hook --------------------------------------------------------------
-
-
-def spawned_env(hub, username):
-    """Environment of the single-user server this hub started for ``username``."""
-    marker = ("JUPYTERHUB_USER=" + username).encode()
-    port = (":%d" % hub.hub_port).encode()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            raw = Path("/proc", pid, "environ").read_bytes()
-        except OSError:
-            continue
-        entries = raw.split(b"\0")
-        if marker in entries and any(e.startswith(b"JUPYTERHUB_API_URL=") and port in e
-                                     for e in entries):
-            return dict(e.decode().split("=", 1) for e in entries if b"=" in e)
-    return None
-
-
-def start_hub(state, settings):
-    settings_file = state / "vault_settings.json"
-    settings_file.write_text(json.dumps(settings))
-    running = Hub(state)
-    loader = RUNTIME / "datastack_runtime" / "vault_config.py"
-    with (state / "jupyterhub_config.py").open("a") as config:
-        # The fixture's config-service has a URL nobody answers: the hub would wait 30 s for it.
-        config.write("c.JupyterHub.services = [s for s in c.JupyterHub.services "
-                     "if s['name'] != 'config-service']\n")
-        config.write("import os\nos.environ['DATASTACK_HUB_DIR'] = %r\n" % str(RUNTIME))
-        config.write("os.environ['DATASTACK_VAULT_SETTINGS'] = %r\n" % str(settings_file))
-        config.write("c.SimpleLocalProcessSpawner.home_dir_template = %r\n"
-                     % str(state / "home" / "{username}"))
-        config.write("c.Spawner.start_timeout = 60\n")
-        config.write("c.JupyterHub.tornado_settings = {'slow_spawn_timeout': 5}\n")
-        if os.geteuid() == 0:
-            config.write("c.Spawner.args = ['--allow-root']\n")
-        config.write("exec(compile(open(%r).read(), %r, 'exec'), {'c': c})\n" % (str(loader), str(loader)))
-    running.start()
-    return running
-
-
-def spawn(hub, username):
-    path = "/users/" + quote(username, safe="")
-    assert hub.api("POST", path).status_code in (201, 409)
-    return requests.post(hub.api_url + path + "/server", timeout=30,
-                         headers={"Authorization": "token " + hub.admin_token})
-
-
-def wait_ready(hub, username):
-    def ready():
-        user = hub.api("GET", "/users/" + quote(username, safe="")).json()
-        server = user.get("servers", {}).get("")
-        return server and server.get("ready")
-    wait_for(ready, 90, "single-user server of %s" % username, log_path=hub.log)
-
-
-@pytest.fixture
-def running_hub(tmp_path):
-    hubs = []
-
-    def make(settings):
-        hubs.append(start_hub(tmp_path, settings))
-        return hubs[-1]
-    yield make
-    for running in hubs:
-        running.stop()
-
-
 def test_real_hub_gives_server_a_working_token(openbao, hub_vault, running_hub):
     hub = running_hub(hub_vault.settings)
     answer = spawn(hub, "alice@example.org")
@@ -199,7 +121,5 @@ def test_real_hub_spawns_without_token_when_allowed(hub_vault, running_hub):
     wait_ready(hub, "dave")
     env = spawned_env(hub, "dave")
     assert env is not None and "NOTEBOOK_VAULT_TOKEN" not in env
-    deadline = time.monotonic() + 5
-    while "without a Vault token" not in hub.log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    poll_until(lambda: "without a Vault token" in hub.log.read_text(), 5)
     assert "without a Vault token" in hub.log.read_text()

@@ -2,7 +2,6 @@
 (real OpenBao, one server for this module; the migration test brings its own)."""
 
 import json
-import subprocess
 
 import hvac
 import pytest
@@ -10,7 +9,7 @@ import requests
 
 from datastack_runtime import vault_hook
 from datastack_runtime.names import safe_name
-from tests.fixtures.openbao import OpenBao, find_bao
+from tests.helpers.earlier_vault_design import earlier_user_policy
 
 pytestmark = pytest.mark.integration
 
@@ -29,39 +28,26 @@ def converge(ansible, server, **role_vars):
     return ansible.playbook([{"hosts": "localhost", "gather_facts": False, "vars": variables, "roles": [ROLE]}])
 
 
-def kv(server, path):
-    return server.client().secrets.kv.v2.read_secret_version(
-        path=path, mount_point="secret", raise_on_deleted_version=False)["data"]["data"]
-
-
 class Setup:
     def __init__(self, server, token_file):
         self.server = server
-        self.admin_token = kv(server, "jupyterhub/vault-token")["token"]
+        self.admin_token = server.kv("jupyterhub/vault-token")["token"]
         token_file.write_text(self.admin_token)
         self.settings = vault_hook.load_settings({"vault_addr": server.addr, "admin_token_file": str(token_file)})
         self.admin = server.client(self.admin_token)
 
     def bao(self, *args, token=None, stdin=None):
-        env = {"BAO_ADDR": self.server.addr, "BAO_TOKEN": token or self.admin_token, "PATH": "/usr/bin:/bin"}
-        return subprocess.run([find_bao(), *args], input=stdin, capture_output=True, text=True, env=env,
-                              timeout=60, check=False)
+        return self.server.cli(*args, token=token or self.admin_token, stdin=stdin)
 
     def user(self, name):
         return vault_hook.issue_user_token(self.settings, name)["NOTEBOOK_VAULT_TOKEN"]
 
 
 @pytest.fixture(scope="module")
-def setup(ansible, tmp_path_factory):
-    state = tmp_path_factory.mktemp("openbao-lp")
-    server = OpenBao(state)
-    server.start()
-    try:
-        result = converge(ansible, server)
-        assert result.rc == 0, result
-        yield Setup(server, state / "admin-token")
-    finally:
-        server.stop()
+def setup(ansible, module_openbao, tmp_path_factory):
+    result = converge(ansible, module_openbao)
+    assert result.rc == 0, result
+    return Setup(module_openbao, tmp_path_factory.mktemp("least-privilege") / "admin-token")
 
 
 def test_the_escalation_of_issue_11_fails(setup):
@@ -207,14 +193,9 @@ OLD_ADMIN_POLICY = {"path": {
 
 def old_user_policy(safe, token_paths=False):
     """The text the earlier hook wrote for ``safe`` (with token_paths: exactly, as JSON indented by 2)."""
-    base = "jupyter/users/%s" % safe
-    paths = {"secret/data/%s/*" % base: {"capabilities": ["create", "read", "update"]},
-             "secret/metadata/%s/*" % base: {"capabilities": ["read", "list", "delete"]}}
     if token_paths:
-        paths.update({"auth/token/lookup-self": {"capabilities": ["read"]},
-                      "auth/token/renew-self": {"capabilities": ["update"]}})
-        return json.dumps({"path": paths}, indent=2, sort_keys=True)
-    return json.dumps({"path": paths})
+        return earlier_user_policy(safe, indent=2, sort_keys=True)
+    return earlier_user_policy(safe, token_paths=False)
 
 
 # Policies with the earlier design's prefix that it did not write: an operator's, each kept by the migration.
@@ -226,47 +207,41 @@ OPERATORS_POLICIES = {
 }
 
 
-def test_a_vault_set_up_by_the_earlier_design_is_migrated(ansible, tmp_path):
+def test_a_vault_set_up_by_the_earlier_design_is_migrated(ansible, own_openbao, tmp_path):
     """What the earlier role and hook left behind: per-user policies, a policy-writing admin policy, a token
     role granting jupyter-user-*, an admin token with the default policy. One run cleans all of it."""
-    server = OpenBao(tmp_path)
-    server.start()
-    try:
-        root = server.client()
-        root.write("sys/policies/acl/jupyterhub-admin", policy=json.dumps(OLD_ADMIN_POLICY))
-        root.write("auth/token/roles/jupyter-user", orphan=True, renewable=True, token_period="24h",
-                   allowed_policies_glob=["jupyter-user-*"], token_explicit_max_ttl="168h")
-        root.write("sys/policies/acl/jupyter-user-alice", policy=old_user_policy("alice", token_paths=True))
-        root.write("sys/policies/acl/jupyter-user-bob-40-x-2e-org", policy=old_user_policy("bob-40-x-2e-org"))
-        for name, text in OPERATORS_POLICIES.items():
-            root.write("sys/policies/acl/" + name, policy=text)
-        old = root.auth.token.create_orphan(policies=["jupyterhub-admin"], period="24h")["auth"]
-        root.secrets.kv.v2.create_or_update_secret(path="jupyterhub/vault-token", mount_point="secret", secret={
-            "token": old["client_token"], "accessor": old["accessor"], "created_time": "2026-01-01T00:00:00Z"})
-        root.secrets.kv.v2.create_or_update_secret(path="jupyter/users/alice/keys", mount_point="secret",
-                                                   secret={"k": "kept"})
+    server = own_openbao
+    root = server.client()
+    root.write("sys/policies/acl/jupyterhub-admin", policy=json.dumps(OLD_ADMIN_POLICY))
+    root.write("auth/token/roles/jupyter-user", orphan=True, renewable=True, token_period="24h",
+               allowed_policies_glob=["jupyter-user-*"], token_explicit_max_ttl="168h")
+    root.write("sys/policies/acl/jupyter-user-alice", policy=old_user_policy("alice", token_paths=True))
+    root.write("sys/policies/acl/jupyter-user-bob-40-x-2e-org", policy=old_user_policy("bob-40-x-2e-org"))
+    for name, text in OPERATORS_POLICIES.items():
+        root.write("sys/policies/acl/" + name, policy=text)
+    old = root.auth.token.create_orphan(policies=["jupyterhub-admin"], period="24h")["auth"]
+    root.secrets.kv.v2.create_or_update_secret(path="jupyterhub/vault-token", mount_point="secret", secret={
+        "token": old["client_token"], "accessor": old["accessor"], "created_time": "2026-01-01T00:00:00Z"})
+    root.secrets.kv.v2.create_or_update_secret(path="jupyter/users/alice/keys", mount_point="secret",
+                                               secret={"k": "kept"})
 
-        result = converge(ansible, server)
-        assert result.rc == 0, result
-        policies = root.sys.list_acl_policies()["data"]["keys"]
-        assert sorted(policies) == sorted(["default", "jupyter-user", "jupyterhub-admin", "root"]
-                                          + list(OPERATORS_POLICIES))
-        for name, text in OPERATORS_POLICIES.items():
-            assert root.read("sys/policies/acl/" + name)["data"]["policy"] == text, name
-        assert "Removing 2 per-user policies: jupyter-user-alice, jupyter-user-bob-40-x-2e-org" in result.output
-        assert "jupyter-user-carol, jupyter-user-dave, jupyter-user-readonly" in result.output
-        role = root.read("auth/token/roles/jupyter-user")["data"]
-        assert role["allowed_policies"] == ["jupyter-user"] and not role.get("allowed_policies_glob")
-        with pytest.raises(hvac.exceptions.Forbidden):
-            server.client(old["client_token"]).auth.token.lookup_self()
-        migrated = Setup(server, tmp_path / "admin-token")
-        assert migrated.admin.auth.token.lookup_self()["data"]["policies"] == ["jupyterhub-admin"]
-        wrote = migrated.bao("policy", "write", "jupyter-user-x", "-", stdin='path "*" {capabilities=["sudo"]}')
-        assert wrote.returncode != 0
-        alice = server.client(migrated.user("alice"))
-        assert alice.secrets.kv.v2.read_secret_version(path="jupyter/users/alice/keys", mount_point="secret",
-                                                       raise_on_deleted_version=False)["data"]["data"] == {"k": "kept"}
-        again = converge(ansible, server)
-        assert again.rc == 0 and again.stats["localhost"]["changed"] == 0, again
-    finally:
-        server.stop()
+    result = converge(ansible, server)
+    assert result.rc == 0, result
+    policies = root.sys.list_acl_policies()["data"]["keys"]
+    assert sorted(policies) == sorted(["default", "jupyter-user", "jupyterhub-admin", "root"]
+                                      + list(OPERATORS_POLICIES))
+    for name, text in OPERATORS_POLICIES.items():
+        assert root.read("sys/policies/acl/" + name)["data"]["policy"] == text, name
+    assert "Removing 2 per-user policies: jupyter-user-alice, jupyter-user-bob-40-x-2e-org" in result.output
+    assert "jupyter-user-carol, jupyter-user-dave, jupyter-user-readonly" in result.output
+    role = root.read("auth/token/roles/jupyter-user")["data"]
+    assert role["allowed_policies"] == ["jupyter-user"] and not role.get("allowed_policies_glob")
+    with pytest.raises(hvac.exceptions.Forbidden):
+        server.client(old["client_token"]).auth.token.lookup_self()
+    migrated = Setup(server, tmp_path / "admin-token")
+    assert migrated.admin.auth.token.lookup_self()["data"]["policies"] == ["jupyterhub-admin"]
+    wrote = migrated.bao("policy", "write", "jupyter-user-x", "-", stdin='path "*" {capabilities=["sudo"]}')
+    assert wrote.returncode != 0
+    assert server.kv("jupyter/users/alice/keys", token=migrated.user("alice")) == {"k": "kept"}
+    again = converge(ansible, server)
+    assert again.rc == 0 and again.stats["localhost"]["changed"] == 0, again

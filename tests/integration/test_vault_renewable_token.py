@@ -1,14 +1,13 @@
 """vault_renewable_token against a real OpenBao: every state, renewal, rotation, errors, no secret in output,
 and the attacks of issue 11 (a root token from an empty policy list, lost updates, paths out of the mount)."""
 
-import subprocess
 import sys
 import time
 import uuid
 
 import pytest
 
-from tests.fixtures.openbao import OpenBao, find_bao
+from tests.fixtures.openbao import write_policies
 from tests.helpers.interposing_proxy import InterposingProxy
 
 pytestmark = pytest.mark.integration
@@ -27,44 +26,26 @@ def run(ansible, bao, check=False, diff=False, token=None, **args):
     return result
 
 
-def stored(bao, path, mount="secret"):
-    answer = bao.client().secrets.kv.v2.read_secret_version(path=path, mount_point=mount,
-                                                            raise_on_deleted_version=False)
-    return answer["data"]["data"]
-
-
 def exists(bao, path):
     try:
-        stored(bao, path)
+        bao.kv(path)
         return True
     except Exception:  # hvac InvalidPath: no record
         return False
 
 
-def lookup(bao, token):
-    return bao.client(token).auth.token.lookup_self()["data"]
-
-
 def is_valid(bao, token):
     try:
-        lookup(bao, token)
+        bao.lookup(token)
         return True
     except Exception:  # revoked or expired: OpenBao answers 403
         return False
 
 
 @pytest.fixture
-def own_bao(tmp_path):
-    server = OpenBao(tmp_path)
-    server.start()
-    write_policies(server, "jupyterhub-admin")
-    yield server
-    server.stop()
-
-
-def write_policies(bao, *names):
-    for name in names:
-        bao.client().sys.create_or_update_policy(name, 'path "auth/token/lookup-self" { capabilities = ["read"] }')
+def own_bao(own_openbao):
+    write_policies(own_openbao, "jupyterhub-admin")
+    return own_openbao
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,10 +59,10 @@ def test_present_creates_a_periodic_token_and_second_run_changes_nothing(ansible
     first = run(ansible, openbao, store_path=path)
     assert first["changed"] and first["created"] and not first["renewed"], first
     assert "token" not in first
-    record = stored(openbao, path)
+    record = openbao.kv(path)
     assert set(record) == {"token", "accessor", "created_time"}
     assert record["accessor"] == first["accessor"]
-    live = lookup(openbao, record["token"])
+    live = openbao.lookup(record["token"])
     assert live["period"] == 86400 and live["explicit_max_ttl"] == 0 and live["renewable"] and live["orphan"]
     assert "jupyterhub-admin" in live["policies"]
     assert first["max_expire_time"] is None
@@ -89,7 +70,7 @@ def test_present_creates_a_periodic_token_and_second_run_changes_nothing(ansible
     second = run(ansible, openbao, store_path=path)
     assert not second["changed"] and not second["created"] and not second["renewed"], second
     assert second["accessor"] == first["accessor"]
-    assert stored(openbao, path)["token"] == record["token"]
+    assert openbao.kv(path)["token"] == record["token"]
 
 
 def test_check_mode_changes_nothing(ansible, openbao):
@@ -99,17 +80,17 @@ def test_check_mode_changes_nothing(ansible, openbao):
     assert result["diff"]["before"] == {}
     assert not exists(openbao, path)
     run(ansible, openbao, store_path=path)
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     rotated = run(ansible, openbao, check=True, store_path=path, state="rotated")
     absent = run(ansible, openbao, check=True, store_path=path, state="absent")
     assert rotated["changed"] and absent["changed"]
-    assert stored(openbao, path)["token"] == token and is_valid(openbao, token)
+    assert openbao.kv(path)["token"] == token and is_valid(openbao, token)
 
 
 def test_return_token_only_when_created_and_diff_never_holds_it(ansible, openbao):
     path = unique("ret")
     created = run(ansible, openbao, store_path=path, return_token=True, diff=True)
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     assert created["token"] == token
     assert token not in repr(created["diff"])
     again = run(ansible, openbao, store_path=path, return_token=True)
@@ -120,7 +101,7 @@ def test_renewal_keeps_a_short_ttl_token_alive(ansible, openbao):
     """Runs of the module (renewing below half the period) keep a 15 s token alive past 15 s."""
     path = unique("renew")
     run(ansible, openbao, store_path=path, ttl="15s")
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     control = openbao.client().auth.token.create_orphan(policies=["default"], ttl="15s")["auth"]["client_token"]
     renewed_once = False
     deadline = time.monotonic() + 22
@@ -130,16 +111,16 @@ def test_renewal_keeps_a_short_ttl_token_alive(ansible, openbao):
         renewed_once = renewed_once or result["renewed"]
         time.sleep(1)
     assert renewed_once
-    assert stored(openbao, path)["token"] == token and is_valid(openbao, token)
+    assert openbao.kv(path)["token"] == token and is_valid(openbao, token)
     assert not is_valid(openbao, control), "the unrenewed control token should have expired"
 
 
 def test_rotation_stores_new_then_revokes_old(ansible, openbao):
     path = unique("rot")
     run(ansible, openbao, store_path=path)
-    old = stored(openbao, path)["token"]
+    old = openbao.kv(path)["token"]
     result = run(ansible, openbao, store_path=path, state="rotated")
-    new = stored(openbao, path)["token"]
+    new = openbao.kv(path)["token"]
     assert result["created"] and result["revoked"] and new != old
     assert is_valid(openbao, new) and not is_valid(openbao, old)
 
@@ -148,7 +129,7 @@ def test_rotation_that_cannot_store_keeps_the_old_token(ansible, openbao):
     """The order is store-then-revoke: when storing fails, the old token must still work."""
     path = unique("rotfail")
     run(ansible, openbao, store_path=path)
-    old = stored(openbao, path)["token"]
+    old = openbao.kv(path)["token"]
     client = openbao.client()
     policy = unique("ro")
     client.write("sys/policies/acl/" + policy, policy='''
@@ -161,7 +142,7 @@ path "sys/policies/acl/*" { capabilities = ["read"] }
     result = run(ansible, openbao, token=limited, store_path=path, state="rotated")
     assert result.get("failed"), result
     assert "secret/data/%s" % path in result["msg"] and "permission denied" in result["msg"]
-    assert stored(openbao, path)["token"] == old and is_valid(openbao, old)
+    assert openbao.kv(path)["token"] == old and is_valid(openbao, old)
 
 
 @pytest.mark.parametrize("how", ["revoked", "expired"])
@@ -169,14 +150,14 @@ def test_invalid_stored_token_is_replaced(ansible, openbao, how):
     path = unique(how)
     if how == "revoked":
         run(ansible, openbao, store_path=path)
-        old = stored(openbao, path)["token"]
+        old = openbao.kv(path)["token"]
         openbao.client().auth.token.revoke(old)
     else:
         run(ansible, openbao, store_path=path, ttl="2s", period="0", explicit_max_ttl="2s")
-        old = stored(openbao, path)["token"]
+        old = openbao.kv(path)["token"]
         time.sleep(3)
     result = run(ansible, openbao, store_path=path)
-    new = stored(openbao, path)["token"]
+    new = openbao.kv(path)["token"]
     assert result["created"] and "invalid" in result["reason"], result
     assert new != old and is_valid(openbao, new)
 
@@ -184,10 +165,10 @@ def test_invalid_stored_token_is_replaced(ansible, openbao, how):
 def test_policy_drift_is_detected(ansible, openbao):
     path = unique("drift")
     run(ansible, openbao, store_path=path, policies=["p-one"])
-    old = stored(openbao, path)["token"]
+    old = openbao.kv(path)["token"]
     result = run(ansible, openbao, store_path=path, policies=["p-one", "p-two"], diff=True)
     assert result["created"] and "policies" in result["reason"], result
-    assert "p-two" in lookup(openbao, stored(openbao, path)["token"])["policies"]
+    assert "p-two" in openbao.lookup(openbao.kv(path)["token"])["policies"]
     assert not is_valid(openbao, old)
     assert "p-two" not in result["diff"]["before"]["policies"] and "p-two" in result["diff"]["after"]["policies"]
 
@@ -195,7 +176,7 @@ def test_policy_drift_is_detected(ansible, openbao):
 def test_absent_revokes_and_deletes(ansible, openbao):
     path = unique("absent")
     run(ansible, openbao, store_path=path)
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     result = run(ansible, openbao, store_path=path, state="absent")
     assert result["changed"] and result["revoked"]
     assert not is_valid(openbao, token)
@@ -220,7 +201,7 @@ def test_periodic_token_outlives_the_mount_max_ttl_and_non_periodic_does_not(ans
     periodic = run(ansible, own_bao, store_path="periodic", ttl="5s")
     assert periodic["period"] == 5 and capped["period"] == 0
     assert "NOT unlimited" in " ".join(capped.get("warnings", []))
-    tokens = {name: stored(own_bao, name)["token"] for name in ("periodic", "capped")}
+    tokens = {name: own_bao.kv(name)["token"] for name in ("periodic", "capped")}
     started = time.monotonic()
     while time.monotonic() - started < 14:
         for token in tokens.values():
@@ -230,7 +211,7 @@ def test_periodic_token_outlives_the_mount_max_ttl_and_non_periodic_does_not(ans
                 pass
         time.sleep(0.5)
     assert is_valid(own_bao, tokens["periodic"])
-    assert lookup(own_bao, tokens["periodic"])["ttl"] >= 3
+    assert own_bao.lookup(tokens["periodic"])["ttl"] >= 3
     assert not is_valid(own_bao, tokens["capped"])
 
 
@@ -251,11 +232,11 @@ path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
         url=openbao.addr, auth_method="approle", mount_point=mount, role_id=role_id, secret_id=secret_id,
         policies=["jupyterhub-admin"], store_path=path))
     assert result["created"], result
-    assert is_valid(openbao, stored(openbao, path)["token"])
+    assert is_valid(openbao, openbao.kv(path)["token"])
     env_path = unique("approle")
     vault_env = {"VAULT_ADDR": openbao.addr, "VAULT_TOKEN": openbao.root_token}
     result, dummy = ansible.module(MODULE, dict(policies=["jupyterhub-admin"], store_path=env_path), env=vault_env)
-    assert result["created"] and is_valid(openbao, stored(openbao, env_path)["token"])
+    assert result["created"] and is_valid(openbao, openbao.kv(env_path)["token"])
 
 
 def test_token_role_creation_needs_no_sudo(ansible, openbao):
@@ -272,7 +253,7 @@ path "auth/token/create/%s" { capabilities = ["update"] }
     path = unique("viarole")
     result = run(ansible, openbao, token=limited, store_path=path, role_name=role, policies=["jupyter-user-x"])
     assert result.get("created"), result.get("msg")
-    live = lookup(openbao, stored(openbao, path)["token"])
+    live = openbao.lookup(openbao.kv(path)["token"])
     assert live["orphan"] and "jupyter-user-x" in live["policies"]
     assert run(ansible, openbao, token=limited, store_path=path, role_name=role,
                policies=["jupyter-user-x"])["changed"] is False
@@ -310,13 +291,13 @@ def test_role_name_with_policies_gives_exactly_those(ansible, openbao):
     exact = unique("exact")
     made = run(ansible, openbao, store_path=exact, role_name=role, policies=[policy], no_default_policy=True)
     assert made.get("created"), made
-    assert sorted(lookup(openbao, stored(openbao, exact)["token"])["policies"]) == [policy]
+    assert sorted(openbao.lookup(openbao.kv(exact)["token"])["policies"]) == [policy]
     assert run(ansible, openbao, store_path=exact, role_name=role, policies=[policy],
                no_default_policy=True)["changed"] is False
     # Without no_default_policy the role adds default, as a token made without a role gets it.
     with_default = unique("exact")
     assert run(ansible, openbao, store_path=with_default, role_name=role, policies=[policy]).get("created")
-    assert sorted(lookup(openbao, stored(openbao, with_default)["token"])["policies"]) == sorted(["default", policy])
+    assert sorted(openbao.lookup(openbao.kv(with_default)["token"])["policies"]) == sorted(["default", policy])
 
     # A role that drops default whatever the request says: the token would differ from the request on every
     # run (and be replaced every time). Refused at once, the token revoked, nothing stored.
@@ -331,7 +312,7 @@ def test_role_name_with_policies_gives_exactly_those(ansible, openbao):
     assert not exists(openbao, path)
     assert accessors(openbao) - before == set()  # the token it made was revoked
     fixed = run(ansible, openbao, store_path=path, role_name=strict, policies=[policy], no_default_policy=True)
-    assert fixed.get("created") and sorted(lookup(openbao, stored(openbao, path)["token"])["policies"]) == [policy]
+    assert fixed.get("created") and sorted(openbao.lookup(openbao.kv(path)["token"])["policies"]) == [policy]
 
 
 def test_errors_say_what_to_fix(ansible, openbao):
@@ -373,9 +354,7 @@ path "auth/token/create" { capabilities = ["update"] }
 
 
 def test_sealed_vault_error(ansible, own_bao):
-    subprocess.run([find_bao(), "operator", "seal"], check=True, capture_output=True,
-                   env={"VAULT_ADDR": own_bao.addr, "BAO_ADDR": own_bao.addr, "VAULT_TOKEN": own_bao.root_token,
-                        "BAO_TOKEN": own_bao.root_token, "PATH": "/usr/bin:/bin"})
+    assert own_bao.cli("operator", "seal").returncode == 0
     result = run(ansible, own_bao, store_path="sealed", retries=0)
     assert result.get("failed") and "sealed" in result["msg"] and "unseal" in result["msg"], result
     assert "Traceback" not in result.get("module_stderr", "")
@@ -392,13 +371,13 @@ def test_no_token_in_output_at_high_verbosity(ansible, openbao):
     ]}
     first = ansible.playbook([play], verbosity=4, diff=True, json_output=False)
     assert first.rc == 0, first
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     rotate = dict(play, tasks=[{"name": "rotate", MODULE: dict(
         url=openbao.addr, token=openbao.root_token, policies=["jupyterhub-admin"], store_path=path,
         state="rotated")}])
     second = ansible.playbook([rotate], verbosity=4, diff=True, json_output=False)
     assert second.rc == 0, second
-    new = stored(openbao, path)["token"]
+    new = openbao.kv(path)["token"]
     for output in (first.output, second.output):
         assert "renewed" in output
         for secret in (token, new, openbao.root_token):
@@ -412,7 +391,7 @@ def test_policies_default_makes_a_default_only_token_not_a_root_token(ansible, o
     path = unique("defpol")
     first = run(ansible, openbao, store_path=path, policies=["default"])
     assert first.get("created"), first
-    live = lookup(openbao, stored(openbao, path)["token"])
+    live = openbao.lookup(openbao.kv(path)["token"])
     assert live["policies"] == ["default"], live["policies"]
     again = run(ansible, openbao, store_path=path, policies=["default"])
     assert not again["changed"], again
@@ -441,10 +420,10 @@ path "auth/token/create-orphan" { capabilities = ["update", "sudo"] }
     result = run(ansible, openbao, token=caller, store_path=path, policies=["jupyterhub-admin"],
                  no_default_policy=True)
     assert result.get("created"), result
-    assert lookup(openbao, stored(openbao, path)["token"])["policies"] == ["jupyterhub-admin"]
+    assert openbao.lookup(openbao.kv(path)["token"])["policies"] == ["jupyterhub-admin"]
     default_only = unique("limited")
     assert run(ansible, openbao, token=caller, store_path=default_only, policies=["default"]).get("created")
-    assert lookup(openbao, stored(openbao, default_only)["token"])["policies"] == ["default"]
+    assert openbao.lookup(openbao.kv(default_only)["token"])["policies"] == ["default"]
 
 
 # -- issue 11, item 4: lost updates and half-done writes ---------------------------------------------
@@ -479,7 +458,7 @@ def test_six_parallel_rotations_leave_exactly_one_live_token_the_stored_one(ansi
         {"name": "under test", MODULE: dict(args, state="rotated")}]}], args=("-i", str(inventory), "-f", "6"))
     assert result.rc == 0, result
     outcomes = [result.task("under test", host=name) for name in racers]
-    record = stored(openbao, path)
+    record = openbao.kv(path)
     live = live_accessors_with(openbao, policy)
     assert live == [record["accessor"]], (live, record["accessor"])
     assert is_valid(openbao, record["token"])
@@ -511,7 +490,7 @@ def test_a_run_that_loses_the_check_and_set_revokes_its_token_and_reports_the_st
     assert interposed and proxy.errors == []
     assert result["lost_race"] and not result["changed"] and not result["created"], result
     assert "another run" in " ".join(result.get("warnings", []))
-    record = stored(openbao, path)
+    record = openbao.kv(path)
     assert live_accessors_with(openbao, policy) == [record["accessor"]]
     assert result["accessor"] == record["accessor"]
 
@@ -521,10 +500,10 @@ def test_writing_the_token_keeps_the_records_other_keys(ansible, openbao):
     openbao.client().secrets.kv.v2.create_or_update_secret(path=path, mount_point="secret",
                                                            secret={"owner": "team-a", "note": "hub admin"})
     assert run(ansible, openbao, store_path=path)["created"]
-    record = stored(openbao, path)
+    record = openbao.kv(path)
     assert record["owner"] == "team-a" and record["note"] == "hub admin" and is_valid(openbao, record["token"])
     assert run(ansible, openbao, store_path=path, state="rotated")["created"]
-    assert stored(openbao, path)["owner"] == "team-a"
+    assert openbao.kv(path)["owner"] == "team-a"
 
 
 @pytest.mark.parametrize("path", ["../../sys/policies/acl/evil", "/jupyterhub/vault-token", "a/../../b", "a/./b"])

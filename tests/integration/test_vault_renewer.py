@@ -27,7 +27,7 @@ def periodic_token(openbao, period="10s"):
                                               no_parent=True)["auth"]["client_token"]
 
 
-def lookup(openbao, token):
+def lookup_answer(openbao, token):
     return requests.get(openbao.addr + "/v1/auth/token/lookup-self", timeout=10,
                         headers={"X-Vault-Token": token})
 
@@ -53,10 +53,10 @@ def test_renewer_keeps_a_periodic_token_alive(openbao, tmp_path):
     try:
         time.sleep(27)
         assert proc.poll() is None, log.read_text()
-        alive = lookup(openbao, kept)
+        alive = lookup_answer(openbao, kept)
         assert alive.status_code == 200, log.read_text()
         assert alive.json()["data"]["ttl"] > 0
-        assert lookup(openbao, left_alone).status_code == 403
+        assert lookup_answer(openbao, left_alone).status_code == 403
     finally:
         started = time.monotonic()
         code = stop_renewer(proc)
@@ -78,10 +78,10 @@ def test_renewer_rereads_a_replaced_token_file(openbao, tmp_path):
         token_file.write_text(new)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if lookup(openbao, new).json()["data"].get("last_renewal_time"):
+            if lookup_answer(openbao, new).json()["data"].get("last_renewal_time"):
                 break
             time.sleep(0.5)
-        assert lookup(openbao, new).json()["data"].get("last_renewal_time"), log.read_text()
+        assert lookup_answer(openbao, new).json()["data"].get("last_renewal_time"), log.read_text()
     finally:
         stop_renewer(proc)
     text = log.read_text()
@@ -96,7 +96,7 @@ def test_once_mode_renews_and_reports(openbao, tmp_path):
     done = subprocess.run(RENEWER + ["--vault-addr", openbao.addr, "--token-file", str(token_file), "--once"],
                           capture_output=True, text=True, timeout=30, check=False, env=ENV)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert lookup(openbao, token).json()["data"]["last_renewal_time"]
+    assert lookup_answer(openbao, token).json()["data"]["last_renewal_time"]
     openbao.client().auth.token.revoke(token)
     failed = subprocess.run(RENEWER + ["--vault-addr", openbao.addr, "--token-file", str(token_file), "--once"],
                             capture_output=True, text=True, timeout=30, check=False, env=ENV)

@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
-from tests.integration.test_vault_renewable_token import MODULE, stored, write_policies
+from tests.fixtures.openbao import write_policies
 
 pytestmark = pytest.mark.integration
+
+MODULE = "datastack.jupyterhub.vault_renewable_token"
 
 MAKER_POLICY = '''
 path "secret/data/masked-*" { capabilities = ["create", "read", "update"] }
@@ -58,7 +60,7 @@ def run_and_grep(ansible, openbao, body, path, secrets, env=None):
     result = ansible.playbook([body], verbosity=4, diff=True, json_output=False, env=env)
     assert result.rc == 0, result
     assert "invocation" in result.output and "module_args" in result.output  # -vvvv did print arguments
-    token = stored(openbao, path)["token"]
+    token = openbao.kv(path)["token"]
     for secret in list(secrets) + [token]:
         assert secret not in result.output, "a secret is printed at -vvvv"
     return result

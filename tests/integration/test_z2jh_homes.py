@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from tests.fixtures.hub_images import spawn_plans
-from tests.integration.test_render_matrix import SCHEMAS, _without_required
-from tests.unit.test_z2jh_checks import all_problems
+from tests.helpers.z2jh_schemas import values_schema, without_required
+from tests.helpers.z2jh_values import all_problems
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def render(ansible, tmp_path_factory):
             result = ansible.playbook("playbooks/render.yml", extra_vars=variables)
             assert result.rc == 0, result
             done[key] = yaml.safe_load((out / "z2jh" / "values.yaml").read_text())
-            schema = _without_required(yaml.safe_load((SCHEMAS / ("values.schema-%s.json" % chart)).read_text()))
+            schema = without_required(values_schema(chart))
             jsonschema.validators.validator_for(schema)(schema).validate(done[key])
             assert all_problems(done[key]) == []
         return copy.deepcopy(done[key])

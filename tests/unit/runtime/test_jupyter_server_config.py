@@ -5,13 +5,10 @@ import importlib.util
 import json
 import logging
 import sys
-from pathlib import Path
 
 import pytest
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
 
-CONFIG = Path(__file__).resolve().parents[3] / "runtime" / "datastack_runtime" / "jupyter" / "jupyter_server_config.py"
+from tests.helpers.jupyter_server_config import CONFIG, HELLO, STARTED_ELSEWHERE, load_config
 
 
 def module():
@@ -44,29 +41,6 @@ def test_missing_package_is_left_out_and_said_only_when_asked_for():
     assert config.server_extensions({"DATASTACK_MCP_ENABLED": "0"}, False) == ({}, None)
 
 
-def load_config(monkeypatch, environ, installed=("jupyter_mcp_server", "jupyter_server_proxy"), path=CONFIG):
-    """The file (or a copy at ``path``) loaded with traitlets' own loader, as jupyter_server does, over settings of
-    another file, with ``environ`` as the server's environment.
-
-    ``installed`` names the packages the server's environment is made to hold.
-    """
-    for name in ("DATASTACK_MCP_ENABLED", "DATASTACK_SERVER_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: (object() if name in installed else None)
-                        if name in ("jupyter_mcp_server", "jupyter_server_proxy") else real_find_spec(name, *a))
-    loader = PyFileConfigLoader(path.name, path=str(path.parent))
-    loaded = loader.load_config()
-    before = Config()
-    before.ServerApp.jpserver_extensions = {"other_extension": True}
-    before.ServerProxy.servers = {"from-the-image": {"command": ["image-service", "{port}"]}}
-    before.merge(loaded)
-    return before
-
-
 def load_as_jupyter_does(monkeypatch, value, installed):
     environ = {} if value is None else {"DATASTACK_MCP_ENABLED": value}
     config = load_config(monkeypatch, environ, ("jupyter_mcp_server",) if installed else ())
@@ -84,12 +58,6 @@ def test_loaded_without_the_package_warns(monkeypatch, caplog):
         assert load_as_jupyter_does(monkeypatch, "1", False) == {"other_extension": True}
     assert "starting without it" in caplog.text
     assert "datastack_jupyter_server_config" not in sys.modules
-
-
-HELLO = {"name": "hello", "command": ["python3", "/opt/hello.py", "--port", "{port}"], "timeout": 30,
-         "absolute_url": False, "environment": {"GREETING": "hi"},
-         "launcher_entry": {"title": "Hello", "category": "Other"}, "new_browser_tab": False}
-STARTED_ELSEWHERE = {"name": "viewer", "port": 8501, "absolute_url": True}
 
 
 def settings(entry):

@@ -1,7 +1,6 @@
 """SecretStore logic with a fake Vault session (the real round trip is in tests/integration)."""
 
 import importlib
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -10,48 +9,28 @@ import pytest
 import requests
 
 from datastack_runtime import secretstore as dv
+from tests.helpers.fake_vault import Answer, FakeVault
 
 COMPAT = Path(__file__).resolve().parents[3] / "runtime" / "compat"
 
 TOKEN = "s.notebook-token-never-shown"
 
 
-class Answer:
-    def __init__(self, status, body=None):
-        self.status_code = status
-        self.body = body
-        self.text = json.dumps(body) if body is not None else ""
-        self.reason = "reason"
-
-    def json(self):
-        if self.body is None:
-            raise ValueError("no body")
-        return self.body
-
-
-class FakeVault:
-    """A tiny KV v2 + token endpoint; ``script`` answers take precedence."""
+class KvVault(FakeVault):
+    """A tiny KV v2 + token endpoint."""
 
     def __init__(self):
-        self.calls = []
-        self.script = []
+        super().__init__()
         self.token = {"ttl": 86000, "renewable": True, "creation_ttl": 86400}
         self.renew_to = 86400
         self.secrets = {}
-        self.verify = None
 
-    def __call__(self):
-        return self
-
-    def request(self, method, url, json=None, timeout=None, headers=None):
-        path = url.split("/v1/", 1)[1]
-        self.calls.append((method, path, json))
+    def request(self, method, url, json=None, headers=None, timeout=None, verify=None):
         assert headers["X-Vault-Token"] == TOKEN
-        if self.script:
-            step = self.script.pop(0)
-            if isinstance(step, Exception):
-                raise step
-            return step
+        return super().request(method, url, json=json, headers=headers, timeout=timeout, verify=verify)
+
+    def answer(self, call):
+        method, path, json = call.method, call.path, call.json
         if path == "auth/token/lookup-self":
             return Answer(200, {"data": dict(self.token)})
         if path == "auth/token/renew-self":
@@ -73,7 +52,7 @@ class FakeVault:
 
 @pytest.fixture
 def fake(monkeypatch):
-    vault = FakeVault()
+    vault = KvVault()
     monkeypatch.setattr(dv.requests, "Session", vault)
     monkeypatch.setattr(dv.time, "sleep", lambda _: None)
     return vault
@@ -85,7 +64,7 @@ def store(**kwargs):
 
 
 def paths(fake):
-    return [path for dummy, path, dummy in fake.calls]
+    return [call.path for call in fake.calls]
 
 
 def test_missing_environment_says_what_is_missing(monkeypatch):
@@ -106,7 +85,7 @@ def test_put_merges_and_uses_check_and_set(fake):
     secrets.put("keys", a="1")
     secrets.put("keys", b="2")
     assert fake.secrets["keys"] == ({"a": "1", "b": "2"}, 2)
-    writes = [body for method, dummy, body in fake.calls if method == "POST" and body and "data" in body]
+    writes = [call.json for call in fake.calls if call.method == "POST" and call.json and "data" in call.json]
     assert [w["options"]["cas"] for w in writes] == [0, 1]
 
 
@@ -130,7 +109,7 @@ def test_token_with_little_time_left_is_renewed(fake):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert store().get("k", field="v") == "1"
-    renew = [body for dummy, path, body in fake.calls if path == "auth/token/renew-self"]
+    renew = [call.json for call in fake.calls if call.path == "auth/token/renew-self"]
     assert renew == [{"increment": 86400}]
 
 

@@ -14,6 +14,7 @@ import requests
 from traitlets.config import Config
 
 from datastack_runtime import vault_hook as hook
+from tests.helpers.fake_vault import Answer, FakeVault
 
 RUNTIME = Path(__file__).resolve().parents[3] / "runtime"
 
@@ -21,43 +22,18 @@ USER_TOKEN = "s.user-token-never-logged"
 ADMIN_TOKEN = "s.admin-token-never-logged"
 
 
-class Answer:
-    def __init__(self, status, body=None):
-        self.status_code = status
-        self.body = body
-        self.content = b"x" if body is not None else b""
-        self.reason = "reason %d" % status
+class HookVault(FakeVault):
+    """Makes a user token on the token role; anything else succeeds without a body."""
 
-    def json(self):
-        return self.body
-
-
-class FakeVault:
-    """Scripted answers per (method, path prefix); records every request."""
-
-    def __init__(self, script=None):
-        self.calls = []
-        self.script = script or []
-
-    def __call__(self):
-        return self
-
-    def request(self, method, url, json=None, headers=None, timeout=None, verify=None):
-        self.calls.append(SimpleNamespace(method=method, url=url, json=json, headers=headers,
-                                          verify=verify))
-        if self.script:
-            step = self.script.pop(0)
-            if isinstance(step, Exception):
-                raise step
-            return step
-        if "/auth/token/create/" in url:
+    def answer(self, call):
+        if call.path.startswith("auth/token/create/"):
             return Answer(200, {"auth": {"client_token": USER_TOKEN}})
         return Answer(204)
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    vault = FakeVault()
+    vault = HookVault()
     monkeypatch.setattr(hook.requests, "Session", vault)
     return vault
 

@@ -23,7 +23,9 @@ def test_renewal_interval(period, ttl, minimum, expected):
     assert renewer.renewal_interval(period, ttl, minimum) == pytest.approx(expected)
 
 
-class FakeVault:
+class FakeVaultApi:
+    """Stands in for renewer.Vault (its call() method), not for an HTTP session."""
+
     def __init__(self, valid):
         self.valid = set(valid)
         self.calls = []
@@ -41,7 +43,7 @@ class FakeVault:
 def test_renews_at_half_the_period(tmp_path):
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
-    vault = FakeVault([TOKEN])
+    vault = FakeVaultApi([TOKEN])
     job = renewer.Renewer(vault, str(token_file), min_interval=1)
     assert job.cycle() == 10
     assert [path for path, dummy in vault.calls] == ["auth/token/lookup-self", "auth/token/renew-self"]
@@ -51,7 +53,7 @@ def test_rereads_the_token_file_when_renewal_fails(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
-    vault = FakeVault(["s.new-token-never-logged"])
+    vault = FakeVaultApi(["s.new-token-never-logged"])
     job = renewer.Renewer(vault, str(token_file), min_interval=1)
     assert job.cycle() is None          # old token rejected, file unchanged
     token_file.write_text("s.new-token-never-logged\n")
@@ -65,7 +67,7 @@ def test_non_renewable_token_is_reported(tmp_path, caplog):
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
 
-    class NotRenewable(FakeVault):
+    class NotRenewable(FakeVaultApi):
         def call(self, method, path, token, body=None, field="data"):
             return {"renewable": False}
 
@@ -75,7 +77,7 @@ def test_non_renewable_token_is_reported(tmp_path, caplog):
 
 
 def test_missing_token_file_fails_once_mode(tmp_path, caplog):
-    job = renewer.Renewer(FakeVault([]), str(tmp_path / "absent"), min_interval=1)
+    job = renewer.Renewer(FakeVaultApi([]), str(tmp_path / "absent"), min_interval=1)
     assert job.run(once=True) == 1
     assert "cannot read the token file" in caplog.text
 
@@ -110,7 +112,7 @@ def test_the_delay_it_logs_is_the_delay_it_waits(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
-    job = renewer.Renewer(FakeVault([]), str(token_file), min_interval=1, max_retry_interval=8)
+    job = renewer.Renewer(FakeVaultApi([]), str(token_file), min_interval=1, max_retry_interval=8)
     job.stopped = RecordingStop(6)
     assert job.run() == 0
     logged = [int(n) for n in re.findall(r"next attempt in (\d+)s", caplog.text)]
@@ -126,7 +128,7 @@ def test_the_delay_it_logs_is_the_delay_it_waits(tmp_path, caplog):
     (b"[]", "without the 'data' object"),
 ])
 def test_answers_that_are_not_vault_are_explained(monkeypatch, raw, words):
-    class Answer:
+    class UrlopenAnswer:
         def __enter__(self):
             return self
 
@@ -136,7 +138,7 @@ def test_answers_that_are_not_vault_are_explained(monkeypatch, raw, words):
         def read(self):
             return raw
 
-    monkeypatch.setattr(renewer.urllib.request, "urlopen", lambda *args, **kwargs: Answer())
+    monkeypatch.setattr(renewer.urllib.request, "urlopen", lambda *args, **kwargs: UrlopenAnswer())
     with pytest.raises(renewer.VaultError, match=words):
         renewer.Vault("https://vault.example.org").call("GET", "auth/token/lookup-self", TOKEN)
 

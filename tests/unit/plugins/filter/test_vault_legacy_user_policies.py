@@ -6,19 +6,14 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.datastack.jupyterhub.plugins.filter.vault_legacy_user_policies import FilterModule
+from tests.helpers.earlier_vault_design import earlier_user_policy
 
 PICK = FilterModule().filters()["vault_legacy_user_policies"]
 
 
 def earlier(safe, token_paths=True, **indent):
     """The text the earlier design's pre-spawn hook wrote for ``safe`` (JSON, sorted keys, indented)."""
-    base = "jupyter/users/%s" % safe
-    paths = {"secret/data/%s/*" % base: {"capabilities": ["create", "read", "update"]},
-             "secret/metadata/%s/*" % base: {"capabilities": ["read", "list", "delete"]}}
-    if token_paths:
-        paths.update({"auth/token/lookup-self": {"capabilities": ["read"]},
-                      "auth/token/renew-self": {"capabilities": ["update"]}})
-    return json.dumps({"path": paths}, sort_keys=True, **indent)
+    return earlier_user_policy(safe, token_paths, sort_keys=True, **indent)
 
 
 def pick(*policies):

@@ -8,7 +8,10 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
 import yaml
+
+pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -1,19 +1,24 @@
-"""Checks for the parts of Z2JH values the chart's schema does not look into.
+"""What the Z2JH chart's schema does not check in values, checked against the real classes.
 
 ``hub.config.<Class>``, ``hub.services``, ``hub.loadRoles`` and ``singleuser.profileList``
 pass the chart's JSON schema unvalidated, so a misspelt option would be silently ignored by
 the hub. These helpers check them against the real classes (jupyterhub, oauthenticator,
 jupyterhub-kubespawner); the render tests apply them to every rendered values document.
+
+``server_environment``: the environment a profile's servers get, computed by the real KubeSpawner. The chart
+(4.2.0 and 4.4.0, whose hub images carry KubeSpawner 7.0.0) sets ``KubeSpawner.environment`` from
+``singleuser.extraEnv`` and ``KubeSpawner.profile_list`` from ``singleuser.profileList``. KubeSpawner (6.2.0,
+7.0.0 and 7.1.0 alike) merges a profile's ``kubespawner_override.environment`` into that environment instead of
+replacing it, and formats every value with the user's properties (``{username}``...), so literal braces must be
+doubled.
 """
 
+import asyncio
 import copy
 import os
-from pathlib import Path
+from unittest import mock
 
-import pytest
 from traitlets.config import Config
-
-ROLE = Path(__file__).resolve().parents[2] / "roles" / "z2jh"
 
 PROFILE_KEYS = {"display_name", "slug", "description", "default", "kubespawner_override", "profile_options"}
 
@@ -120,62 +125,22 @@ def run_extra_config(values, env, services=()):
     return c
 
 
-GOOD = {
-    "hub": {
-        "config": {"GenericOAuthenticator": {"client_id": "jupyterhub", "username_claim": "sub"},
-                   "JupyterHub": {"authenticator_class": "generic-oauth"}},
-        "services": {"admin-service": {"name": "admin-service"}, "gdp": {"url": "http://gdp:5000"}},
-        "loadRoles": {"gdp-role": {"scopes": ["read:users"], "services": ["gdp"]}},
-    },
-    "singleuser": {"profileList": [{"slug": "big", "display_name": "Big", "default": True,
-                                    "kubespawner_override": {"cpu_limit": 4, "mem_limit": "8G"}}]},
-}
+JUPYTERHUB_OWN = ("JUPYTERHUB_", "JPY_", "JUPYTER_IMAGE")
 
 
-def test_correct_values_pass():
-    assert all_problems(GOOD) == []
+def server_environment(values, slug):
+    """The environment KubeSpawner gives a server of profile ``slug``, without JupyterHub's own variables."""
+    import kubespawner.spawner
+    from kubespawner import KubeSpawner
 
-
-@pytest.mark.parametrize("path, bad_key", [
-    (("hub", "config", "GenericOAuthenticator"), "client_idd"),
-    (("hub", "config", "JupyterHub"), "authenticator"),
-    (("hub", "services", "gdp"), "apitoken"),
-    (("hub", "services", "gdp"), "roles_"),
-])
-def test_a_misspelt_option_is_caught(path, bad_key):
-    values = copy.deepcopy(GOOD)
-    node = values
-    for part in path:
-        node = node[part]
-    node[bad_key] = "x"
-    problems = all_problems(values)
-    assert len(problems) == 1 and bad_key in problems[0]
-
-
-def test_a_misspelt_profile_override_is_caught():
-    values = copy.deepcopy(GOOD)
-    values["singleuser"]["profileList"][0]["kubespawner_override"]["memory_limit"] = "8G"
-    values["singleuser"]["profileList"][0]["defualt"] = True
-    assert len(profile_problems(values)) == 2
-
-
-def test_an_unknown_config_class_is_caught():
-    values = copy.deepcopy(GOOD)
-    values["hub"]["config"]["GenericOauthenticator"] = {"client_id": "x"}
-    assert config_problems(values) == ["hub.config.GenericOauthenticator: unknown class"]
-
-
-def test_a_role_naming_a_runtime_service_is_caught():
-    values = copy.deepcopy(GOOD)
-    values["hub"]["loadRoles"]["mcp-role"] = {"scopes": ["tokens"], "services": ["runtime-only"]}
-    assert load_role_problems(values) == [
-        "hub.loadRoles.mcp-role names service runtime-only, which is not in hub.services"]
-
-
-def test_a_scope_the_hub_does_not_know_is_caught():
-    values = copy.deepcopy(GOOD)
-    values["hub"]["loadRoles"]["user"] = {"name": "user", "scopes": ["self", "access:service!service=gdp"]}
-    assert load_role_problems(values) == [
-        "Scope 'access:service!service=gdp' for hub.loadRoles.user does not exist"]
-    values["hub"]["loadRoles"]["user"]["scopes"] = ["self", "access:services!service=gdp"]
-    assert load_role_problems(values) == []
+    singleuser = values.get("singleuser", {})
+    config = Config()
+    config.KubeSpawner.environment = copy.deepcopy(singleuser.get("extraEnv", {}))
+    config.KubeSpawner.profile_list = copy.deepcopy(singleuser.get("profileList", []))
+    # No cluster is contacted: only loading a kubeconfig and making an API client are left out.
+    with mock.patch.object(kubespawner.spawner, "load_config"), mock.patch.object(kubespawner.spawner, "shared_client"):
+        spawner = KubeSpawner(config=config, _mock=True)
+        spawner.user_options = {"profile": slug}
+        asyncio.run(spawner.load_user_options())
+        environment = spawner.get_env()
+    return {name: value for name, value in environment.items() if not name.startswith(JUPYTERHUB_OWN)}

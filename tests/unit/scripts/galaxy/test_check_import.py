@@ -3,7 +3,7 @@
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "galaxy" / "check_import.py"
+SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "galaxy" / "check_import.py"
 _spec = importlib.util.spec_from_file_location("check_import", SCRIPT)
 check_import = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check_import)

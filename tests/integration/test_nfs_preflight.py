@@ -1,17 +1,15 @@
 """The nfs role checks its inputs and that the server answers before it applies anything."""
 
-import socket
+import pytest
+
+from tests.fixtures.procs import free_port
+
+pytestmark = pytest.mark.integration
 
 
 def _role_play(**variables):
     return {"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "nfs", "ansible.builtin.include_role": {"name": "datastack.jupyterhub.nfs"}, "vars": variables}]}
-
-
-def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_missing_server_fails_with_a_clear_message(ansible):
@@ -26,7 +24,7 @@ def test_relative_path_is_refused(ansible):
 
 
 def test_an_unreachable_server_stops_before_anything_is_applied(ansible):
-    port = _closed_port()
+    port = free_port()  # nothing listens there
     result = ansible.playbook([_role_play(nfs_server="127.0.0.1", nfs_path="/export", nfs_check_port=port,
                                           nfs_check_timeout=1)], json_output=False)
     assert result.rc != 0
@@ -36,7 +34,7 @@ def test_an_unreachable_server_stops_before_anything_is_applied(ansible):
 
 
 def test_render_mode_does_not_contact_the_server(ansible, tmp_path):
-    port = _closed_port()
+    port = free_port()  # nothing listens there
     result = ansible.playbook([_role_play(nfs_server="127.0.0.1", nfs_path="/export", nfs_check_port=port,
                                           nfs_render_dir=str(tmp_path))], json_output=False)
     assert result.rc == 0, result

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.integration
+
 
 def _node(allocatable):
     node = {"metadata": {"name": "n"}, "status": {}}

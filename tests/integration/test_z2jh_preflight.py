@@ -3,6 +3,8 @@
 import pytest
 import yaml
 
+pytestmark = pytest.mark.integration
+
 BASE = {"z2jh_host": "jupyter.example.org", "keycloak_url": "https://auth.example.org", "keycloak_realm": "r",
         "keycloak_hub_url": "https://jupyter.example.org"}
 VAULT = {"vault_enabled": True, "vault_addr": "https://v:8200"}
