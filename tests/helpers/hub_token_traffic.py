@@ -1,7 +1,9 @@
 """What runs of ``jupyterhub_token`` send to a real hub, seen and ordered through an InterposingProxy.
 
-``OverlappingRuns`` makes two runs really overlap: run A's first request to create a managed token waits
-until run B has created its own token for the same user, so both runs make a token for at least that user.
+``OverlappingRuns`` makes two runs really overlap: run B creates no managed token before run A asks to create
+one (else B could finish before A starts and A would only find B's tokens), and run A's first request to
+create a managed token waits until run B has created its own token for the same user, so both runs make a
+token for at least that user.
 ``RevocationCheck`` looks, at the moment the revocation of the old token reaches the proxy and before it is
 forwarded, at the token that replaces it: made, stored where the test says, and working for the user.
 """
@@ -43,6 +45,7 @@ class OverlappingRuns:
         self.timed_out = False
         self.lock = threading.Lock()
         self.made_by_b = {}
+        self.a_asked = threading.Event()  # run A sent its first request to create a managed token
         self.proxies = dict((name, InterposingProxy(hub.url, before=self.before(name), after=self.after(name)))
                             for name in ("A", "B"))
 
@@ -54,19 +57,24 @@ class OverlappingRuns:
             return self.made_by_b.setdefault(user, threading.Event())
 
     def before(self, name):
-        def hold_first_creation_of_a(request):
+        def hold_first_creations(request):
             target = token_request(request)
-            if name != "A" or request.method != "POST" or not target or target[1]:
+            if request.method != "POST" or not target or target[1]:
                 return
             if (parsed(request.body) or {}).get("note") != self.note:
                 return  # a check token of the module, not a managed one
+            if name == "B":
+                if not self.a_asked.wait(self.wait):
+                    self.timed_out = True
+                return
+            self.a_asked.set()
             with self.lock:
                 if self.held is not None:
                     return
                 self.held = target[0]
             if not self.b_made(target[0]).wait(self.wait):
                 self.timed_out = True
-        return hold_first_creation_of_a
+        return hold_first_creations
 
     def after(self, name):
         def record(request, answer):

@@ -297,8 +297,9 @@ def test_chart_upgrade_backs_up_the_database_first_and_settles_to_no_change(depl
 
     # The backup ran before the upgrade: in the old hub's image, on its claim, on its node, and finished.
     (job,) = db_jobs(cluster)
-    name = "jupyterhub-%s-to-%s.sqlite" % (source, chart_version(target))
-    assert job["metadata"]["annotations"]["datastack.jupyterhub/file"].endswith(name)
+    # jupyterhub-<UTC time>-<from>-to-<to>.sqlite
+    assert re.fullmatch(r"jupyterhub-[0-9]{8}T[0-9]{6}Z-%s-to-%s[.]sqlite" % (
+        re.escape(source), re.escape(chart_version(target))), job["metadata"]["annotations"]["datastack.jupyterhub/file"])
     assert [c["type"] for c in job["status"]["conditions"] if c["status"] == "True"][-1] == "Complete"
     spec = job["spec"]["template"]["spec"]
     (container,) = spec["containers"]
