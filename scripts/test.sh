@@ -26,7 +26,7 @@ static_checks() {
 }
 parallel=()
 if [ "$workers" -gt 0 ]; then
-  parallel=(-n "$workers" --dist loadgroup)
+  parallel=(-n "$workers")
   static_checks > tests/output/static-checks.log 2>&1 &
   static_pid=$!
 fi

@@ -33,15 +33,40 @@ def pytest_sessionfinish(session, exitstatus):
     stop_all()
 
 
-# With pytest-xdist (`-n 2 --dist loadgroup`, as scripts/test.sh runs the suite), the tests that share an
-# expensive server stay on one worker, and each file stays whole (its module fixtures start once).
-_SHARED_SERVERS = {"keycloak": "keycloak", "mcp_lab": "labs", "lab_without_mcp": "labs", "server_proxy_lab": "labs"}
+# With pytest-xdist (scripts/test.sh runs `-n 2`), each file stays whole on one worker (its module fixtures
+# start once), and the files that share an expensive session server stay together: one Keycloak, one set of
+# labs. pytest_collection_modifyitems keeps this list true: a test using such a server from a file not
+# listed here stops the run.
+SHARED_SERVER_FILES = {
+    "keycloak": ("tests/e2e/test_keycloak_sso.py", "tests/integration/test_cluster_site.py",
+                 "tests/integration/test_keycloak_role.py"),
+    "labs": ("tests/integration/test_healthcheck_playbook.py", "tests/integration/test_jupyter_mcp_server.py",
+             "tests/integration/test_jupyterhub_kernel_exec.py", "tests/integration/test_jupyterhub_server.py",
+             "tests/integration/test_mcp_playbook.py", "tests/integration/test_server_proxy.py"),
+}
+SHARED_SERVER_FIXTURES = {"keycloak": "keycloak", "mcp_lab": "labs", "lab_without_mcp": "labs",
+                          "server_proxy_lab": "labs"}
 
 
-@pytest.hookimpl(tryfirst=True)
+def worker_group(nodeid):
+    path = nodeid.split("::")[0]
+    return next((group for group, files in SHARED_SERVER_FILES.items() if path in files), path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedServerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return worker_group(nodeid)
+
+    return SharedServerScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        shared = [group for name, group in _SHARED_SERVERS.items() if name in getattr(item, "fixturenames", ())]
-        item.add_marker(pytest.mark.xdist_group(shared[0] if shared else item.nodeid.split("::")[0]))
+    unlisted = sorted({"%s (uses %s)" % (item.nodeid.split("::")[0], name) for item in items
+                       for name, group in SHARED_SERVER_FIXTURES.items()
+                       if name in getattr(item, "fixturenames", ()) and worker_group(item.nodeid) != group})
+    if unlisted:
+        raise pytest.UsageError("add these files to SHARED_SERVER_FILES in tests/conftest.py: " + ", ".join(unlisted))
