@@ -14,6 +14,9 @@ export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$DATASTACK_CACHE/helm/cache}"
 export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$DATASTACK_CACHE/helm/config}"
 export HELM_DATA_HOME="${HELM_DATA_HOME:-$DATASTACK_CACHE/helm/data}"
 export DATASTACK_HELM_BIN="${DATASTACK_HELM_BIN:-$DATASTACK_CACHE/helm/bin}"
+# Ansible's module payloads are zips Python compiles on every run: the virtualenv keeps the bytecode here
+# (scripts/python/datastack_zipimport_cache.py). An empty value turns it off.
+export DATASTACK_ZIPIMPORT_CACHE="${DATASTACK_ZIPIMPORT_CACHE-$DATASTACK_CACHE/zipimport}"
 export PATH="$DATASTACK_VENV/bin:$DATASTACK_CACHE/node/node_modules/.bin:$DATASTACK_CACHE/bin:$GOPATH/bin:$PATH"
 # The collection is used from a collections path that points at this checkout (one path per checkout,
 # so two clones on one machine never resolve datastack.jupyterhub to each other).

@@ -9,6 +9,7 @@ if [ ! -x "$venv/bin/ansible-playbook" ]; then
   "$venv/bin/pip" install -q "ansible-core~=$oldest.0" requests hvac PyYAML pytest pytest-timeout \
     -c <(grep -viE '^(ansible-core|resolvelib|cryptography)==' "$DATASTACK_ROOT/requirements/constraints.txt")
 fi
+"$DATASTACK_ROOT/scripts/install/zipimport_cache.sh" "$venv/bin/python"
 site=$("$DATASTACK_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "oldest: $("$venv/bin/ansible" --version | awk 'NR==1')"
 # Collections (kubernetes.core, community.*, ansible.posix) come from the main venv's ansible package.

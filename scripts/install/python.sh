@@ -13,7 +13,8 @@ link() {
     ln -s "$shared" "$DATASTACK_VENV"
   fi
 }
-if ready; then link; exit 0; fi
+hook() { "$(dirname "$0")/zipimport_cache.sh" "$shared/bin/python"; }
+if ready; then link; hook; exit 0; fi
 
 python=""
 for candidate in "${DATASTACK_PYTHON:-}" python3.12 python3.13 "$HOME"/.pyenv/versions/3.12*/bin/python "$HOME"/.pyenv/versions/3.13*/bin/python python3; do
@@ -38,6 +39,7 @@ if ! ready; then
   touch "$shared/.complete"
 fi
 link
+hook
 # Virtualenvs of earlier requirements: the three most recent are kept (other checkouts may use them).
 find "$DATASTACK_CACHE/venv" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn | tail -n +4 \
   | cut -d' ' -f2- | while read -r old; do rm -rf "$old" "$old.lock"; done
