@@ -47,13 +47,13 @@ SHARED_SERVER_FILES = {
 }
 SHARED_SERVER_FIXTURES = {"keycloak": ("keycloak", "cluster-site"), "mcp_lab": ("labs",),
                           "lab_without_mcp": ("labs",), "server_proxy_lab": ("labs",)}
-# Seconds each group took in a full run on two cores (pytest --durations, 2026-12-03). The workers take the
+# Seconds each group took in a full run on two cores (tests/output/pytest.xml, 2026-12-03). The workers take the
 # longest first, so that no long group starts last; a file not listed counts two seconds per test.
 EXPECTED_SECONDS = {
-    "cluster-site": 1030, "labs": 960, "keycloak": 700, "tests/integration/test_lab.py": 440,
-    "tests/integration/test_vault_renewable_token.py": 220, "tests/integration/test_render_matrix.py": 210,
-    "tests/integration/test_jupyterhub_token.py": 180, "tests/integration/test_z2jh_homes.py": 165,
-    "tests/integration/test_vault_role.py": 150,
+    "cluster-site": 1030, "keycloak": 800, "labs": 700, "tests/integration/test_lab.py": 520,
+    "tests/integration/test_vault_role.py": 260, "tests/integration/test_vault_renewable_token.py": 230,
+    "tests/integration/test_z2jh_homes.py": 220, "tests/integration/test_jupyterhub_token.py": 220,
+    "tests/integration/test_site_playbooks.py": 170, "tests/integration/test_render_matrix.py": 150,
 }
 
 

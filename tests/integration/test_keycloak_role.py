@@ -5,12 +5,14 @@ import os
 import re
 import secrets
 import stat
+import time
 
 import pytest
 import requests
 
 from tests.fixtures.procs import free_port
-from tests.helpers.playbook_results import changed_tasks
+from tests.helpers.interposing_proxy import InterposingProxy
+from tests.helpers.playbook_results import changed_tasks, role_task
 
 pytestmark = pytest.mark.integration
 
@@ -153,6 +155,37 @@ def test_check_mode_on_a_new_realm_creates_nothing(ansible, keycloak, setup):
     assert "Ensure the realm" in changed_tasks(result)
     answer = requests.get("%s/realms/%s" % (keycloak.url, fresh["keycloak_realm"]), timeout=10)
     assert answer.status_code == 404
+
+
+def _slow_realm_creation(seconds):
+    def before(request):
+        if request.method == "POST" and request.path.rstrip("/") == "/admin/realms":
+            time.sleep(seconds)
+    return before
+
+
+def test_a_slow_realm_creation_is_waited_for(ansible, keycloak, setup):
+    """community.general waits 10 s by default and then fails with a KeyError: the role waits longer."""
+    realm = "kc-slow-" + secrets.token_hex(3)
+    with InterposingProxy(keycloak.url, before=_slow_realm_creation(12)) as proxy:
+        result = ansible.playbook(role_play(), extra_vars=dict(
+            setup["vars"], keycloak_url=proxy.addr, keycloak_realm=realm, keycloak_users=[]))
+    assert result.rc == 0, result
+    assert "Ensure the realm" in changed_tasks(result)
+    assert keycloak.admin("GET", "/" + realm).status_code == 200
+    assert keycloak.admin("DELETE", "/" + realm).status_code == 204
+
+
+def test_a_realm_creation_slower_than_the_timeout_is_explained(ansible, keycloak, setup):
+    realm = "kc-slower-" + secrets.token_hex(3)
+    with InterposingProxy(keycloak.url, before=_slow_realm_creation(6)) as proxy:
+        result = ansible.playbook(role_play(), extra_vars=dict(
+            setup["vars"], keycloak_url=proxy.addr, keycloak_realm=realm, keycloak_users=[],
+            keycloak_request_timeout=2))
+    assert result.rc != 0
+    message = role_task(result, "Explain why the realm was refused")["msg"]
+    assert "answered slower than keycloak_request_timeout (2 s" in message, message
+    keycloak.admin("DELETE", "/" + realm)  # created after the role gave up
 
 
 @pytest.mark.parametrize("override, message", [
