@@ -58,8 +58,8 @@ def caching_compiler(directory, compile_source=_compile_source):
     return compile_cached
 
 
-def install(environ=os.environ):
-    directory = environ.get("DATASTACK_ZIPIMPORT_CACHE")
+def install():
+    directory = os.environ.get("DATASTACK_ZIPIMPORT_CACHE")
     if directory:
         zipimport._compile_source = caching_compiler(directory)
 

@@ -88,8 +88,8 @@ def main():
         cached_env = dict(env, DATASTACK_ZIPIMPORT_CACHE=os.environ.get("DATASTACK_ZIPIMPORT_CACHE") or str(
             work / "zipimport"))
 
-        def site(run_env=env):
-            result = runner.playbook("playbooks/site.yml", env=run_env, args=["-i", str(inventory)], timeout=1800)
+        def site(run_env=None):
+            result = runner.playbook("playbooks/site.yml", env=run_env or env, args=["-i", str(inventory)], timeout=1800)
             assert result.rc == 0, result
             return result
 
