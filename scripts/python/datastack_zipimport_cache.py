@@ -3,7 +3,7 @@
 Ansible runs each module as an AnsiballZ payload: a zip of the module and its module_utils that Python
 imports with zipimport, which compiles every source file on every run (zip files hold no bytecode).
 On this project's test machines that compilation was a quarter to a third of the CPU of a playbook run
-(render.yml: 20 s -> 12.5 s of CPU with the cache). scripts/install/python.sh installs this file into
+(render.yml: 20.7 s -> 14.8 s of CPU with the cache). scripts/install/python.sh installs this file into
 the virtualenv with a .pth line, and it acts only when DATASTACK_ZIPIMPORT_CACHE names a directory
 (scripts/env.sh sets it under the cache; an empty value turns it off).
 
