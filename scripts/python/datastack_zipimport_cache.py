@@ -17,7 +17,8 @@ import sys
 import types
 import zipimport
 
-_compile_source = zipimport._compile_source
+# A private function of zipimport (CPython 3.8 to 3.14): without it the hook does nothing.
+_compile_source = getattr(zipimport, "_compile_source", None)
 
 
 def _with_filename(code, filename):
@@ -60,7 +61,7 @@ def caching_compiler(directory, compile_source=_compile_source):
 
 def install():
     directory = os.environ.get("DATASTACK_ZIPIMPORT_CACHE")
-    if directory:
+    if directory and _compile_source is not None:
         zipimport._compile_source = caching_compiler(directory)
 
 
